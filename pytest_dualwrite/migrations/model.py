@@ -5,9 +5,10 @@ Kept apart from the code that builds them so each module can be read (and tested
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # Dialect names as sqlglot spells them; the user may also write "postgresql" or "pg".
 DIALECT_ALIASES = {
@@ -83,7 +84,7 @@ class Migration:
 
     @property
     def number(self) -> int | str:
-        """What users type for `expand=`/`contract=`/`migrate_to`: an int where the version is one."""
+        """What users type for `expand=`, `contract=`, `migrate_to`: an int where it is one."""
         if len(self.version) == 1:
             return self.version[0]
         return self.version_text

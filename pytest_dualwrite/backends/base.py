@@ -1,0 +1,128 @@
+"""The one interface every backend keeps: fresh, uniquely named databases, dropped afterwards.
+
+A backend hands out `Database` values; it remembers every database it created and drops
+them all in `close()`, so a failing test still leaves nothing behind. Names carry the run's
+start time, a random part and the xdist worker, so parallel workers never collide and a
+later run can tell leftovers of an interrupted one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..errors import mask_password
+
+NAME_PREFIX = "dualwrite_"
+
+
+def worker_id() -> str:
+    """xdist's worker id (`gw0`), or `main` when not under xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@dataclass
+class Database:
+    """A database the plugin owns: its engine, its name, and a URL safe to print."""
+
+    name: str
+    backend: str
+    engine: sa.Engine
+    dropped: bool = field(default=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        return mask_password(self.engine.url.render_as_string(hide_password=False))
+
+
+class Backend(ABC):
+    """A source of throwaway databases of one kind."""
+
+    name: str = ""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self._run = f"{int(time.time()):x}{secrets.token_hex(2)}"
+        self._created: list[Database] = []
+        self._templates: dict[Hashable, Database] = {}
+
+    def new_name(self) -> str:
+        return f"{NAME_PREFIX}{self._run}_{worker_id()}_{next(self._counter)}"
+
+    @abstractmethod
+    def describe(self) -> str:
+        """One line for the report header: where the databases come from."""
+
+    @abstractmethod
+    def _create(self, name: str) -> Database: ...
+
+    @abstractmethod
+    def _clone(self, template: Database, name: str) -> Database: ...
+
+    @abstractmethod
+    def _drop(self, db: Database) -> None: ...
+
+    def create_database(self) -> Database:
+        """A fresh, empty database that nothing else sees."""
+        db = self._create(self.new_name())
+        self._created.append(db)
+        return db
+
+    def clone(self, template: Database) -> Database:
+        """A fresh database holding a copy of `template`'s schema and rows."""
+        db = self._clone(template, self.new_name())
+        self._created.append(db)
+        return db
+
+    def database_at(self, key: Hashable, build: Callable[[Database], None]) -> Database:
+        """A fresh database in the state `build` produces, building that state once per key.
+
+        Hypothesis runs many examples per test; re-applying N migrations for each costs
+        N statements per table, a clone costs one copy (see benchmarks/RESULTS.md).
+        """
+        template = self._templates.get(key)
+        if template is None:
+            template = self.create_database()
+            try:
+                build(template)
+            except BaseException:
+                self.drop(template)
+                raise
+            template.engine.dispose()
+            self._templates[key] = template
+        return self.clone(template)
+
+    def drop(self, db: Database) -> None:
+        if db.dropped:
+            return
+        db.engine.dispose()
+        self._drop(db)
+        db.dropped = True
+
+    def close(self) -> None:
+        """Drop every database this backend created, newest first; stop what it started."""
+        errors: list[str] = []
+        for db in reversed(self._created):
+            try:
+                self.drop(db)
+            except Exception as exc:  # keep dropping the others
+                errors.append(f"{db.name}: {exc}")
+        self._created.clear()
+        self._templates.clear()
+        self._shutdown()
+        if errors:
+            raise RuntimeError("could not drop: " + "; ".join(errors))
+
+    def _shutdown(self) -> None:
+        """Stop servers the backend started itself (local cluster, container)."""
+        return None
+
+    def created_names(self) -> list[str]:
+        return [db.name for db in self._created if not db.dropped]

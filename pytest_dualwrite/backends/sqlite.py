@@ -1,0 +1,82 @@
+"""SQLite: the embedded default. One file a database in a private temporary folder.
+
+Files rather than shared-cache memory databases: several connections then see each other
+with SQLite's ordinary locking (shared cache has table locks that production never shows),
+and a clone is one `backup()` of a small file (see benchmarks/RESULTS.md for the cost).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import NullPool
+
+from .base import Backend, Database
+
+ConnectHook = Callable[[sqlite3.Connection], None]
+
+
+def _foreign_keys_on(dbapi_connection: sqlite3.Connection) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class SqliteBackend(Backend):
+    name = "sqlite"
+
+    def __init__(self, directory: Path | None = None, on_connect: ConnectHook | None = None):
+        super().__init__()
+        self._own_dir = directory is None
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="dualwrite-sqlite-"))
+        self._on_connect = on_connect
+
+    def describe(self) -> str:
+        return f"sqlite {sqlite3.sqlite_version} (files in {self.directory})"
+
+    def _engine(self, path: Path) -> sa.Engine:
+        # NullPool: no connection outlives its use, so a file can be copied or removed at once.
+        engine = sa.create_engine(f"sqlite:///{path}", poolclass=NullPool)
+        hook = self._on_connect
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            _foreign_keys_on(dbapi_connection)
+            if hook is not None:
+                hook(dbapi_connection)
+
+        return engine
+
+    def _path(self, name: str) -> Path:
+        return self.directory / f"{name}.db"
+
+    def _create(self, name: str) -> Database:
+        path = self._path(name)
+        sqlite3.connect(path).close()  # the file exists from the start, empty
+        return Database(name=name, backend=self.name, engine=self._engine(path))
+
+    def _clone(self, template: Database, name: str) -> Database:
+        path = self._path(name)
+        source = sqlite3.connect(self._path(template.name))
+        target = sqlite3.connect(path)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        return Database(name=name, backend=self.name, engine=self._engine(path))
+
+    def _drop(self, db: Database) -> None:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{self._path(db.name)}{suffix}").unlink(missing_ok=True)
+
+    def _shutdown(self) -> None:
+        if self._own_dir:
+            shutil.rmtree(self.directory, ignore_errors=True)

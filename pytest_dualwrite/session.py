@@ -1,0 +1,108 @@
+"""The state of one run: the resolved settings and the backends, started on first use.
+
+Plain Python so that a script can drive the same machinery the plugin does. Closing the
+session drops every database any backend created and stops any server it started.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .backends.base import Backend
+from .backends.resolve import PostgresChoice, choose_postgres, start_postgres
+from .backends.sqlite import SqliteBackend
+from .errors import BackendError, BackendUnavailable, DualWriteError
+from .migrations.model import Migration, canonical_dialect
+from .settings import Settings
+
+
+class Session:
+    def __init__(self, settings: Settings, rootdir: Path | None = None) -> None:
+        self.settings = settings
+        self.rootdir = rootdir or Path.cwd()
+        self._backends: dict[str, Backend] = {}
+        self._failed: dict[str, DualWriteError] = {}
+        self._postgres_choice: PostgresChoice | None = None
+        self._migrations: list[Migration] | None = None
+
+    @property
+    def backend_names(self) -> tuple[str, ...]:
+        return tuple(self.settings.backends)
+
+    def postgres_choice(self) -> PostgresChoice:
+        if self._postgres_choice is None:
+            self._postgres_choice = choose_postgres(
+                self.settings.postgres_url,
+                self.settings.source("postgres_url"),
+                containers=self.settings.containers,
+                bin_search=self.settings.postgres_bin,
+            )
+        return self._postgres_choice
+
+    def describe(self, name: str) -> str:
+        """Where a backend's databases come from, before anything is started."""
+        if name in self._backends:
+            return self._backends[name].describe()
+        if name == "sqlite":
+            return "sqlite (embedded, temporary files)"
+        choice = self.postgres_choice()
+        if choice.kind == "none":
+            return choice.skip_reason()
+        return choice.detail + (" (started on first use)" if choice.kind != "url" else "")
+
+    def backend(self, name: str) -> Backend:
+        """The backend, started on first use; BackendUnavailable/BackendError otherwise."""
+        if name in self._backends:
+            return self._backends[name]
+        if name in self._failed:
+            raise self._failed[name]
+        try:
+            backend = self._start(name)
+        except DualWriteError as exc:
+            self._failed[name] = exc
+            raise
+        self._backends[name] = backend
+        return backend
+
+    def _start(self, name: str) -> Backend:
+        if name == "sqlite":
+            from .migrations.dialects import register_sqlite_functions
+
+            return SqliteBackend(on_connect=register_sqlite_functions)
+        if name == "postgres":
+            backend = start_postgres(self.postgres_choice())
+            backend.admin()  # type: ignore[attr-defined]  # connect now: fail with one line
+            return backend
+        raise BackendUnavailable(f"unknown backend {name!r}")
+
+    def migrations_folder(self) -> Path | None:
+        folder = self.settings.migrations
+        if not folder:
+            return None
+        path = Path(folder)
+        return path if path.is_absolute() else self.rootdir / path
+
+    def migrations_or_none(self) -> tuple[list[Migration], str] | None:
+        """The discovered migrations and their dialect, or None when none are configured."""
+        folder = self.migrations_folder()
+        if folder is None:
+            return None
+        if self._migrations is None:
+            from .migrations.discovery import discover
+
+            self._migrations = discover(folder, allow_gaps=self.settings.allow_gaps or None)
+        return self._migrations, canonical_dialect(self.settings.dialect)
+
+    def close(self) -> list[str]:
+        """Close every backend; return problems as lines (never raise at teardown)."""
+        problems: list[str] = []
+        for name, backend in list(self._backends.items()):
+            try:
+                backend.close()
+            except Exception as exc:
+                problems.append(f"{name}: {exc}")
+        self._backends.clear()
+        return problems
+
+
+__all__ = ["BackendError", "BackendUnavailable", "Session"]

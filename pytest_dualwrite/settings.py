@@ -1,0 +1,173 @@
+"""One resolver for every setting: command line > environment > ini > default.
+
+Each resolved value remembers where it came from, so the report header can say
+`postgres url (from env)` and a bad value can name the exact setting to fix.
+No pytest import: the plugin hands in three plain mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+KNOWN_BACKENDS = ("sqlite", "postgres")
+BACKEND_ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite"}
+
+
+def parse_backends(value: str) -> tuple[str, ...]:
+    """`sqlite,postgres`, `sqlite postgres` or `all` -> ("sqlite", "postgres")."""
+    names: list[str] = []
+    for raw in value.replace(",", " ").split():
+        name = BACKEND_ALIASES.get(raw.lower(), raw.lower())
+        if name == "all":
+            names.extend(KNOWN_BACKENDS)
+            continue
+        if name not in KNOWN_BACKENDS:
+            known = ", ".join((*KNOWN_BACKENDS, "all"))
+            raise ValueError(f"unknown backend {raw!r} (choose from {known})")
+        names.append(name)
+    if not names:
+        raise ValueError("no backend named (choose from sqlite, postgres, all)")
+    return tuple(dict.fromkeys(names))
+
+
+def parse_positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise ValueError(f"{value!r} must be at least 1")
+    return number
+
+
+def parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+def parse_list(value: str) -> tuple[str, ...]:
+    return tuple(part for part in value.replace(",", " ").split() if part)
+
+
+def parse_text(value: str) -> str:
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting and the three places a user may give it."""
+
+    name: str
+    cli: str | None  # option as typed, e.g. "--dualwrite-backend"
+    env: str | None
+    ini: str | None
+    default: Any
+    parse: Callable[[str], Any] = parse_text
+    help: str = ""
+    secret: bool = False  # a URL that may hold a password: shown masked
+
+    @property
+    def dest(self) -> str:
+        return self.cli.lstrip("-").replace("-", "_") if self.cli else self.name
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("backends", "--dualwrite-backend", "DUALWRITE_BACKENDS", "dualwrite_backends",
+            ("sqlite",), parse_backends,
+            "backends to run on: sqlite, postgres, a comma list, or all (default: sqlite)"),
+    Setting("postgres_url", "--dualwrite-postgres-url", "DUALWRITE_POSTGRES_URL",
+            "dualwrite_postgres_url", None, parse_text,
+            "Postgres server URL; the plugin creates and drops its own databases there",
+            secret=True),
+    Setting("postgres_bin", "--dualwrite-postgres-bin", "DUALWRITE_POSTGRES_BIN",
+            "dualwrite_postgres_bin", None, parse_list,
+            "folders holding Postgres server binaries (initdb, postgres) for a local cluster"),
+    Setting("containers", None, "DUALWRITE_CONTAINERS", "dualwrite_containers", True, parse_bool,
+            "try a testcontainers Postgres when no URL is given (default: true)"),
+    Setting("examples", "--dualwrite-examples", "DUALWRITE_EXAMPLES", "dualwrite_examples",
+            None, parse_positive_int, "hypothesis max_examples for the plugin's own items"),
+    Setting("report", "--dualwrite-report", "DUALWRITE_REPORT", "dualwrite_report", None,
+            parse_text, "write a JSON report of the run to this path"),
+    Setting("migrations", "--dualwrite-migrations", "DUALWRITE_MIGRATIONS",
+            "dualwrite_migrations", None, parse_text, "folder of numbered migrations"),
+    Setting("dialect", "--dualwrite-dialect", "DUALWRITE_DIALECT", "dualwrite_dialect",
+            "postgres", parse_text, "dialect the .sql migrations are written in"),
+    Setting("models", "--dualwrite-models", "DUALWRITE_MODELS", "dualwrite_models", None,
+            parse_text, "SQLAlchemy MetaData or declarative base, as pkg.module:Base"),
+    Setting("allow_gaps", None, None, "dualwrite_allow_gaps", False, parse_bool,
+            "allow gaps in migration numbering"),
+    Setting("drift_ignore", None, None, "dualwrite_drift_ignore", (), parse_list,
+            "drift ignore rules: table, table.column or kind:index"),
+    Setting("drop_stale", "--dualwrite-drop-stale", None, None, False, parse_bool,
+            "drop dualwrite_* databases left behind by earlier, interrupted runs"),
+)
+
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: Any
+    source: str  # "cli" | "env" | "ini" | "default"
+
+
+@dataclass
+class Settings:
+    """The resolved settings of one run, with where each came from."""
+
+    values: dict[str, Resolved] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name].value
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def source(self, name: str) -> str:
+        return self.values[name].source
+
+
+def _where(setting: Setting, source: str) -> str:
+    return {"cli": setting.cli, "env": setting.env, "ini": setting.ini}.get(source) or setting.name
+
+
+def resolve(
+    cli: Mapping[str, Any], env: Mapping[str, str], ini: Mapping[str, Any]
+) -> Settings:
+    """Pick each setting from the first place that gives it; parse it; name the place on error.
+
+    `cli` is keyed by option dest (None when not given), `ini` by ini key (None or "" when absent).
+    """
+    settings = Settings()
+    for setting in SETTINGS:
+        candidates: list[tuple[str, Any]] = []
+        if setting.cli is not None:
+            candidates.append(("cli", cli.get(setting.dest)))
+        if setting.env is not None:
+            candidates.append(("env", env.get(setting.env)))
+        if setting.ini is not None:
+            candidates.append(("ini", ini.get(setting.ini)))
+        for source, raw in candidates:
+            if raw is None or raw == "" or raw == []:
+                continue
+            if isinstance(raw, list):
+                raw = " ".join(raw)
+            if not isinstance(raw, str):
+                settings.values[setting.name] = Resolved(raw, source)
+                break
+            try:
+                value = setting.parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{_where(setting, source)}: {exc}") from None
+            settings.values[setting.name] = Resolved(value, source)
+            break
+        else:
+            settings.values[setting.name] = Resolved(setting.default, "default")
+    return settings

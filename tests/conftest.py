@@ -1,0 +1,55 @@
+"""Shared fixtures for the plugin's own unit tests (not the plugin's user-facing fixtures)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+PG_URL_ENV = "DUALWRITE_POSTGRES_URL"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(PG_URL_ENV)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    """A fresh SQLite file database."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'unit.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[sa.Engine]:
+    """A fresh, uniquely named Postgres database, dropped afterwards.
+
+    Skips only when no URL is set; CI sets one and fails the run on any postgres skip.
+    """
+    url = postgres_url()
+    if not url:
+        pytest.skip(f"postgres: {PG_URL_ENV} is not set")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"dualwrite_unit_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = sa.create_engine(sa.make_url(url).set(database=name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_engine(request: pytest.FixtureRequest) -> sa.Engine:
+    """Both backends, for unit tests that must hold on each."""
+    name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
+    return request.getfixturevalue(name)
