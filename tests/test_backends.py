@@ -191,3 +191,35 @@ def test_local_cluster_serves_and_leaves_nothing() -> None:
         cluster.stop()
     assert cluster.process.poll() is not None
     assert not cluster.root.exists()
+
+
+def test_checkout_discards_every_change_including_ddl_and_sequences(backend: Backend) -> None:
+    def build(db: Database) -> None:
+        with db.engine.begin() as conn:
+            if db.backend == "postgres":
+                conn.exec_driver_sql("CREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT)")
+            else:
+                conn.exec_driver_sql("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)")
+            conn.exec_driver_sql("INSERT INTO items (name) VALUES ('kept')")
+
+    seen_ids = []
+    for _ in range(3):
+        with backend.checkout("seq", build) as conn:
+            assert conn.exec_driver_sql("SELECT name FROM items").scalars().all() == ["kept"]
+            with conn.begin_nested():
+                new_id = conn.exec_driver_sql(
+                    "INSERT INTO items (name) VALUES ('gone') RETURNING id").scalar()
+            with conn.begin_nested():
+                conn.exec_driver_sql("CREATE TABLE scratch (id INTEGER)")
+            seen_ids.append(new_id)
+    assert seen_ids == [2, 2, 2]  # sequences set back too: examples replay identically
+    with backend.checkout("seq", build) as conn:
+        assert "scratch" not in sa.inspect(conn).get_table_names()
+
+
+def test_checkout_survives_a_failing_body(backend: Backend) -> None:
+    with pytest.raises(ZeroDivisionError), backend.checkout("fail", build_items) as conn:
+        conn.exec_driver_sql("DELETE FROM items")
+        1 / 0  # noqa: B018
+    with backend.checkout("fail", build_items) as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM items").scalar() == 2

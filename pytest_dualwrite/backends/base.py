@@ -13,7 +13,8 @@ import os
 import secrets
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -81,12 +82,8 @@ class Backend(ABC):
         self._created.append(db)
         return db
 
-    def database_at(self, key: Hashable, build: Callable[[Database], None]) -> Database:
-        """A fresh database in the state `build` produces, building that state once per key.
-
-        Hypothesis runs many examples per test; re-applying N migrations for each costs
-        N statements per table, a clone costs one copy (see benchmarks/RESULTS.md).
-        """
+    def template(self, key: Hashable, build: Callable[[Database], None]) -> Database:
+        """The database in the state `build` produces, built once per key and kept."""
         template = self._templates.get(key)
         if template is None:
             template = self.create_database()
@@ -97,7 +94,32 @@ class Backend(ABC):
                 raise
             template.engine.dispose()
             self._templates[key] = template
-        return self.clone(template)
+        return template
+
+    def database_at(self, key: Hashable, build: Callable[[Database], None]) -> Database:
+        """A fresh database in the state `build` produces, building that state once per key.
+
+        Hypothesis runs many examples per test; re-applying N migrations for each costs
+        N statements per table, a clone costs one copy (see benchmarks/RESULTS.md).
+        """
+        return self.clone(self.template(key, build))
+
+    @contextmanager
+    def checkout(
+        self, key: Hashable, build: Callable[[Database], None]
+    ) -> Iterator[sa.Connection]:
+        """A connection, inside a transaction, to the state `build` produces.
+
+        Everything done through it is rolled back on exit, so the next checkout starts
+        from the same state; callers make units of work with `conn.begin_nested()`. The
+        default clones; backends override it with something cheaper.
+        """
+        db = self.database_at(key, build)
+        try:
+            with db.engine.connect() as conn, conn.begin():
+                yield conn
+        finally:
+            self.drop(db)
 
     def drop(self, db: Database) -> None:
         if db.dropped:

@@ -1,8 +1,13 @@
 """SQLite: the embedded default. One file a database in a private temporary folder.
 
-Files rather than shared-cache memory databases: several connections then see each other
-with SQLite's ordinary locking (shared cache has table locks that production never shows),
-and a clone is one `backup()` of a small file (see benchmarks/RESULTS.md for the cost).
+Files rather than shared-cache memory databases for what users get: several connections
+then see each other with SQLite's ordinary locking (shared cache has table locks that
+production never shows), and a clone is one `backup()` of a small file. For one hypothesis
+example (`checkout`) a private in-memory copy is cheaper still: one connection, one
+`backup()` of the template (see benchmarks/RESULTS.md).
+
+Every engine gets SQLAlchemy's documented pysqlite fix (the driver's own transaction
+handling off, BEGIN emitted by us) so that SAVEPOINT and transactional DDL work.
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from .base import Backend, Database
 
@@ -43,16 +49,44 @@ class SqliteBackend(Backend):
 
     def _engine(self, path: Path) -> sa.Engine:
         # NullPool: no connection outlives its use, so a file can be copied or removed at once.
-        engine = sa.create_engine(f"sqlite:///{path}", poolclass=NullPool)
+        return self._prepare(sa.create_engine(f"sqlite:///{path}", poolclass=NullPool))
+
+    def _prepare(self, engine: sa.Engine) -> sa.Engine:
         hook = self._on_connect
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
             _foreign_keys_on(dbapi_connection)
             if hook is not None:
                 hook(dbapi_connection)
 
+        @event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
+
         return engine
+
+    @contextmanager
+    def checkout(
+        self, key: Hashable, build: Callable[[Database], None]
+    ) -> Iterator[sa.Connection]:
+        """A private in-memory copy of the template: one backup(), no file, no drop."""
+        template = self.template(key, build)
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        source = sqlite3.connect(self._path(template.name))
+        try:
+            source.backup(memory)
+        finally:
+            source.close()
+        engine = self._prepare(sa.create_engine("sqlite://", creator=lambda: memory,
+                                                poolclass=StaticPool))
+        try:
+            with engine.connect() as conn, conn.begin():
+                yield conn
+        finally:
+            engine.dispose()
+            memory.close()
 
     def _path(self, name: str) -> Path:
         return self.directory / f"{name}.db"
