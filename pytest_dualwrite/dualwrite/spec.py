@@ -1,0 +1,229 @@
+"""`DualWrite`: what a user declares about one migration of records from `old` to `new`.
+
+A spec is plain data plus the user's callables. It checks what it can alone (callable
+arities, key/column shapes) when built, and what needs the schema (tables, columns, key
+uniqueness) in `validate(schema)`, so collection fails with one line instead of an example
+failing later for a reason that has nothing to do with the user's migration.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import SpecError
+from ..schema.model import Schema, Table
+
+Rows = Iterable[Mapping[str, Any]]
+
+# callable name -> (positional parameters it receives, what they are)
+SIGNATURES: dict[str, tuple[int, str]] = {
+    "write": (2, "(conn, row)"),
+    "update": (3, "(conn, key, changes)"),
+    "delete": (2, "(conn, key)"),
+    "backfill": (1, "(conn)"),
+    "read": (2, "(conn, key)"),
+    "new": (1, "(conn)"),
+    "reset": (0, "()"),
+}
+
+ITEMS = (
+    "backfill_preserves_every_record",
+    "backfill_is_idempotent",
+    "backfill_resumes",
+    "dual_write_keeps_both_equal",
+    "read_path_matches",
+    "contract_keeps_every_record",
+)
+
+
+def _accepts(fn: Callable[..., Any], count: int) -> bool:
+    """Whether `fn` can be called with `count` positional arguments."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # builtins without a signature: trust the user
+        return True
+    try:
+        signature.bind(*([None] * count))
+    except TypeError:
+        return False
+    return True
+
+
+def _is_select(text: str) -> bool:
+    head = text.lstrip().split(None, 1)[0].lower() if text.strip() else ""
+    return head in ("select", "with", "(")
+
+
+def _name_of(fn: Callable[..., Any]) -> str:
+    module = getattr(fn, "__module__", None)
+    name = getattr(fn, "__qualname__", None) or repr(fn)
+    return f"{module}.{name}" if module and module != "__main__" else name
+
+
+@dataclass
+class DualWrite:
+    """One migration of records from `old` to `new`; see DESIGN.md "What a user writes"."""
+
+    old: Any
+    new: Any
+    key: str | Sequence[str] | Mapping[str, str]
+    expand: int | str
+    columns: Mapping[str, str] | Sequence[str] | None = None
+    contract: int | str | None = None
+    write: Callable[..., Any] | None = None
+    update: Callable[..., Any] | None = None
+    delete: Callable[..., Any] | None = None
+    backfill: Callable[..., Any] | None = None
+    read: Callable[..., Any] | None = None
+    strategies: Mapping[str, Any] | None = None
+    # For a `new` side outside the database (files, a document store): called before each
+    # example so that example starts from an empty store, as the database does.
+    reset: Callable[[], Any] | None = None
+    name: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        for attr, (count, shape) in SIGNATURES.items():
+            fn = getattr(self, attr)
+            if attr == "new" and not callable(fn):
+                continue
+            if fn is not None and not callable(fn):
+                raise SpecError(f"DualWrite {attr}= must be a callable {shape}, "
+                                f"got {type(fn).__name__}")
+            if fn is not None and not _accepts(fn, count):
+                raise SpecError(f"DualWrite {attr}={_name_of(fn)} must accept {shape}: "
+                                f"its signature is {inspect.signature(fn)}")
+        if not self.old_keys:
+            raise SpecError("DualWrite key= names no column")
+        if self.contract is not None and _order(self.contract) <= _order(self.expand):
+            raise SpecError(f"DualWrite contract={self.contract!r} must come after "
+                            f"expand={self.expand!r}")
+
+    # --- shape -------------------------------------------------------------------------
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.old_label}->{self.new_label}"
+
+    @property
+    def old_label(self) -> str:
+        return self.old if isinstance(self.old, str) and not _is_select(self.old) else "old"
+
+    @property
+    def new_label(self) -> str:
+        if isinstance(self.new, str) and not _is_select(self.new):
+            return self.new
+        return _name_of(self.new) if callable(self.new) else "new"
+
+    @property
+    def old_table(self) -> str | None:
+        """The old table's name when `old` is one (not a SELECT); rows are generated for it."""
+        return self.old.lower() if isinstance(self.old, str) and not _is_select(self.old) \
+            else None
+
+    @property
+    def new_table(self) -> str | None:
+        return self.new.lower() if isinstance(self.new, str) and not _is_select(self.new) \
+            else None
+
+    @property
+    def new_is_callable(self) -> bool:
+        return callable(self.new)
+
+    @property
+    def key_map(self) -> dict[str, str]:
+        """old key column -> new key column."""
+        if isinstance(self.key, str):
+            return {self.key: self.key}
+        if isinstance(self.key, Mapping):
+            return dict(self.key)
+        return {k: k for k in self.key}
+
+    @property
+    def old_keys(self) -> list[str]:
+        return list(self.key_map)
+
+    @property
+    def column_map(self) -> dict[str, str]:
+        """old column -> new column, keys excluded."""
+        if self.columns is None:
+            return {}
+        if isinstance(self.columns, Mapping):
+            mapped = dict(self.columns)
+        else:
+            mapped = {c: c for c in self.columns}
+        return {o: n for o, n in mapped.items() if o not in self.key_map}
+
+    @property
+    def fields(self) -> list[str]:
+        """Compared names, as the old side calls them: keys first, then mapped columns."""
+        return [*self.old_keys, *self.column_map]
+
+    def items(self) -> list[str]:
+        """The checks this spec can run, given which callables it has."""
+        names = []
+        if self.backfill is not None:
+            names += ["backfill_preserves_every_record", "backfill_is_idempotent"]
+            if inspect.isgeneratorfunction(self.backfill):
+                names.append("backfill_resumes")
+        if self.write is not None:
+            names.append("dual_write_keeps_both_equal")
+        if self.read is not None:
+            names.append("read_path_matches")
+        if self.contract is not None and self.backfill is not None:
+            names.append("contract_keeps_every_record")
+        return names
+
+    def callable_name(self, attr: str) -> str:
+        fn = getattr(self, attr)
+        return _name_of(fn) if fn is not None else attr
+
+    # --- validation against the schema -------------------------------------------------
+    def validate(self, schema: Schema, where: str = "") -> None:
+        """Fail with one line for a table or column the schema at `expand` does not have."""
+        prefix = f"{where}: " if where else ""
+        label = self.name or "DualWrite"
+        if self.old_table is not None:
+            table = self._table(schema, self.old_table, "old", prefix, label)
+            for col in self.fields:
+                self._column(table, col, "old", prefix, label)
+            self._key_is_unique(table, self.old_keys, "old", prefix, label)
+        if self.new_table is not None:
+            table = self._table(schema, self.new_table, "new", prefix, label)
+            for col in [*self.key_map.values(), *self.column_map.values()]:
+                self._column(table, col, "new", prefix, label)
+        if self.strategies and self.old_table is not None:
+            table = schema.table(self.old_table)
+            for col in self.strategies:
+                self._column(table, col, "strategies", prefix, label)
+
+    def _table(self, schema: Schema, name: str, side: str, prefix: str, label: str) -> Table:
+        if not schema.has_table(name):
+            known = ", ".join(schema.table_names) or "no tables"
+            raise SpecError(f"{prefix}{label}: {side}={name!r} is not a table at migration "
+                            f"{self.expand} (tables: {known})")
+        return schema.table(name)
+
+    def _column(self, table: Table, col: str, side: str, prefix: str, label: str) -> None:
+        if col.lower() not in table.column_names:
+            raise SpecError(f"{prefix}{label}: {side} column {col!r} is not in table "
+                            f"{table.name!r} (columns: {', '.join(table.column_names)})")
+
+    def _key_is_unique(self, table: Table, keys: list[str], side: str, prefix: str,
+                       label: str) -> None:
+        wanted = {k.lower() for k in keys}
+        candidates = [set(table.primary_key)] + [set(u.columns) for u in table.uniques] + [
+            set(i.columns) for i in table.indexes if i.unique and not i.where]
+        if not any(c and c <= wanted for c in candidates):
+            raise SpecError(f"{prefix}{label}: key {keys} of {side} table {table.name!r} is not "
+                            "unique (no primary key, unique constraint or unique index on it)")
+
+
+def _order(version: int | str) -> tuple[int, ...]:
+    text = str(version).lstrip("Vv")
+    parts = text.replace("_", ".").split(".")
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise SpecError(f"DualWrite version {version!r} is not a migration number") from None

@@ -1,0 +1,74 @@
+"""pytest nodes for the plugin's own checks: one collector per spec or migrations folder.
+
+Each item only calls a plain function (in `checks` or `dualwrite.engine`) with the backend
+it runs on; the nodes exist so that ids read `test_x.py::<spec>::<item>[<backend>]` and
+`<migrations>::<item>[<backend>]`, and so failures print as stories, not tracebacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+
+from .backends.base import Backend
+from .errors import DualWriteAssertion, DualWriteError
+from .fixtures import backend_or_skip, get_session
+from .session import Session
+
+CheckFn = Callable[[Session, Backend], None]
+
+
+class DualWriteItem(pytest.Item):
+    """One check on one backend."""
+
+    def __init__(self, *, check: CheckFn | None, backend_name: str, check_name: str,
+                 skip_reason: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+        self.backend_name = backend_name
+        self.check_name = check_name
+        self.skip_reason = skip_reason
+        self.add_marker(pytest.mark.dualwrite)
+        if backend_name in ("sqlite", "postgres"):
+            self.add_marker(getattr(pytest.mark, backend_name))
+
+    def runtest(self) -> None:
+        if self.skip_reason:
+            pytest.skip(self.skip_reason)
+        session = get_session(self.config)
+        assert session is not None and self.check is not None
+        backend = backend_or_skip(session, self.backend_name) \
+            if self.backend_name != "static" else None
+        self.check(session, backend)  # type: ignore[arg-type]
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str | Any:
+        if isinstance(excinfo.value, DualWriteAssertion | DualWriteError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"{self.parent.name}::{self.name}" if self.parent else self.name
+
+
+class ChecksNode(pytest.Collector):
+    """A spec variable or a migrations folder: the parent of its checks."""
+
+    def __init__(self, *, checks: Iterable[tuple[str, str, CheckFn | None, str | None]],
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._checks = list(checks)
+
+    def collect(self) -> Iterator[DualWriteItem]:
+        for check_name, backend, fn, skip in self._checks:
+            yield DualWriteItem.from_parent(
+                self, name=f"{check_name}[{backend}]", check=fn, backend_name=backend,
+                check_name=check_name, skip_reason=skip)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str | Any:
+        if isinstance(excinfo.value, DualWriteError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)

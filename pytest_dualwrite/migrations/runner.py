@@ -1,0 +1,165 @@
+"""Applying migrations to a database: up, down, to a version; each step in its own transaction.
+
+The runner records what it applied in `dualwrite_schema_version`, so a database can be
+moved from wherever it is to any version. A failure names the migration and the
+statement (file:line) and carries the server's own message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import MigrationError
+from .model import Migration, PythonStep, SqlSource, Statement, canonical_dialect
+
+VERSION_TABLE = "dualwrite_schema_version"
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+class Runner:
+    """Moves databases of one dialect through one history of migrations."""
+
+    def __init__(self, migrations: Sequence[Migration], source_dialect: str,
+                 target_dialect: str) -> None:
+        self.migrations = sorted(migrations, key=lambda m: (m.repeatable, m.version))
+        self.source = canonical_dialect(source_dialect)
+        self.target = canonical_dialect(target_dialect)
+        self._statements: dict[tuple[int, str], list[Statement]] = {}
+        self._context: Any = None
+
+    # --- versions -----------------------------------------------------------------------
+    def index(self, version: int | str | None) -> int:
+        """Position just after `version` in the history (0 = empty; None = head)."""
+        if version is None:
+            return len(self.migrations)
+        wanted = str(version)
+        for i, m in enumerate(self.migrations):
+            if str(m.number) == wanted or m.version_text == wanted or (
+                    wanted.isdigit() and m.version == (int(wanted),)):
+                return i + 1
+        known = ", ".join(str(m.number) for m in self.migrations) or "none"
+        raise MigrationError(f"migration {version!r} is not in the history (versions: {known})")
+
+    def version_at(self, index: int) -> int | str | None:
+        return self.migrations[index - 1].number if index > 0 else None
+
+    # --- statements ---------------------------------------------------------------------
+    def statements(self, migration: Migration, direction: str = "up") -> list[Statement]:
+        """The statements of one step, ready for the target dialect (cached)."""
+        key = (self.migrations.index(migration), direction)
+        if key not in self._statements:
+            source = migration.up if direction == "up" else migration.down
+            if not isinstance(source, SqlSource):
+                return []
+            from . import dialects
+
+            self._statements[key] = dialects.prepare(
+                migration, direction, self.source, self.target)
+        return self._statements[key]
+
+    def prepare_all(self) -> None:
+        """Split and transpile every step now, so a problem shows before anything runs."""
+        for migration in self.migrations:
+            self.statements(migration, "up")
+            if migration.down is not None:
+                self.statements(migration, "down")
+
+    # --- applying -----------------------------------------------------------------------
+    @contextmanager
+    def _unit(self, conn: sa.Connection) -> Iterator[None]:
+        """One migration's transaction: a savepoint when the caller already holds one."""
+        if conn.in_transaction():
+            with conn.begin_nested():
+                yield
+        else:
+            with conn.begin():
+                yield
+
+    def ensure_version_table(self, conn: sa.Connection) -> None:
+        with self._unit(conn):
+            conn.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
+                "(position INTEGER PRIMARY KEY, version VARCHAR(64) NOT NULL, "
+                "name VARCHAR(255) NOT NULL)")
+
+    def current(self, conn: sa.Connection) -> int:
+        """How many migrations are applied (0 when none, or no version table yet)."""
+        if not sa.inspect(conn).has_table(VERSION_TABLE):
+            return 0
+        value = conn.exec_driver_sql(f"SELECT MAX(position) FROM {VERSION_TABLE}").scalar()
+        return int(value or 0)
+
+    def apply(self, conn: sa.Connection, migration: Migration, direction: str = "up") -> None:
+        position = self.migrations.index(migration) + 1
+        step = migration.up if direction == "up" else migration.down
+        if step is None:
+            raise MigrationError(f"{migration.label}: has no down migration")
+        with self._unit(conn):
+            if isinstance(step, PythonStep):
+                fn = step.upgrade if direction == "up" else step.downgrade
+                if fn is None:
+                    raise MigrationError(f"{step.path}: has no downgrade(conn)")
+                try:
+                    fn(conn)
+                except Exception as exc:
+                    raise MigrationError(
+                        f"{step.path}: {'upgrade' if direction == 'up' else 'downgrade'}"
+                        f"(conn) failed: {type(exc).__name__}: {_first_line(exc)}") from exc
+            else:
+                for statement in self.statements(migration, direction):
+                    self._execute(conn, statement)
+            if direction == "up":
+                conn.execute(sa.text(f"INSERT INTO {VERSION_TABLE} (position, version, name) "
+                                     "VALUES (:p, :v, :n)"),
+                             {"p": position, "v": migration.version_text,
+                              "n": migration.label})
+            else:
+                conn.execute(sa.text(f"DELETE FROM {VERSION_TABLE} WHERE position = :p"),
+                             {"p": position})
+
+    def _execute(self, conn: sa.Connection, statement: Statement) -> None:
+        from . import dialects
+
+        try:
+            for sql in dialects.expand_at_apply(conn, statement, self.target):
+                conn.exec_driver_sql(sql)
+        except sa.exc.DBAPIError as exc:
+            raise MigrationError(
+                f"{statement.where}: {self.target} refused the statement "
+                f"{_short(statement.source_sql)!r}: {_first_line(exc)}") from None
+
+    def migrate(self, conn: sa.Connection, to: int | str | None) -> None:
+        """Move the database up or down to just after version `to` (None = head)."""
+        self.migrate_to_index(conn, self.index(to))
+
+    def migrate_to_index(self, conn: sa.Connection, target: int) -> None:
+        """Each step commits on its own, unless the caller holds a transaction (savepoints)."""
+        outer = conn.in_transaction()
+        self.ensure_version_table(conn)
+        current = self.current(conn)
+        if not outer:
+            conn.commit()
+        while current < target:
+            self.apply(conn, self.migrations[current], "up")
+            current += 1
+        while current > target:
+            self.apply(conn, self.migrations[current - 1], "down")
+            current -= 1
+
+    def migrate_engine(self, engine: sa.Engine, to: int | str | None) -> None:
+        with engine.connect() as conn:
+            self.migrate(conn, to)
+
+
+def _short(sql: str, width: int = 80) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
