@@ -7,12 +7,18 @@ session drops every database any backend created and stops any server it started
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import hypothesis
 
 from .backends.base import Backend
 from .backends.resolve import PostgresChoice, choose_postgres, start_postgres
 from .backends.sqlite import SqliteBackend
-from .errors import BackendError, BackendUnavailable, DualWriteError
+from .dualwrite.harness import Harness, Stats
+from .dualwrite.spec import DualWrite
+from .errors import BackendError, BackendUnavailable, ConfigError, DualWriteError
 from .migrations.model import Migration, canonical_dialect
+from .migrations.runner import Runner
 from .settings import Settings
 
 
@@ -24,6 +30,9 @@ class Session:
         self._failed: dict[str, DualWriteError] = {}
         self._postgres_choice: PostgresChoice | None = None
         self._migrations: list[Migration] | None = None
+        self._runners: dict[str, Runner] = {}
+        self._harnesses: dict[tuple[int, str], Harness] = {}
+        self.figures: list[dict[str, Any]] = []
 
     @property
     def backend_names(self) -> tuple[str, ...]:
@@ -92,6 +101,47 @@ class Session:
 
             self._migrations = discover(folder, allow_gaps=self.settings.allow_gaps or None)
         return self._migrations, canonical_dialect(self.settings.dialect)
+
+    # --- what the checks share across items ------------------------------------------
+    def runner(self, backend_name: str) -> Runner:
+        """One runner per target dialect, so statements are transpiled once per run."""
+        if backend_name not in self._runners:
+            found = self.migrations_or_none()
+            if found is None:
+                raise ConfigError("no migrations folder: set dualwrite_migrations "
+                                  "(ini) or --dualwrite-migrations")
+            migrations, dialect = found
+            self._runners[backend_name] = Runner(migrations, dialect, backend_name)
+        return self._runners[backend_name]
+
+    def harness(self, spec: DualWrite, backend: Backend) -> Harness:
+        """One harness per spec and backend: its templates and schemas are reused."""
+        key = (id(spec), backend.name)
+        if key not in self._harnesses:
+            harness = Harness(spec, backend, self.runner(backend.name))
+            harness.validate()
+            self._harnesses[key] = harness
+        return self._harnesses[key]
+
+    def hypothesis_settings(self) -> hypothesis.settings:
+        """The user's current profile, with our overrides: no deadline (databases vary),
+        `--dualwrite-examples` as max_examples when given."""
+        overrides: dict[str, Any] = {
+            "deadline": None,
+            "suppress_health_check": [hypothesis.HealthCheck.too_slow,
+                                      hypothesis.HealthCheck.data_too_large,
+                                      hypothesis.HealthCheck.filter_too_much],
+        }
+        if self.settings.examples:
+            overrides["max_examples"] = self.settings.examples
+        return hypothesis.settings(hypothesis.settings(), **overrides)
+
+    def record(self, spec: DualWrite, item: str, backend: str, stats: Stats,
+               before: dict[str, int]) -> None:
+        """Keep what one item did (the difference of the harness's running totals)."""
+        now = stats.__dict__
+        self.figures.append({"spec": spec.label, "item": item, "backend": backend,
+                             **{k: now[k] - before.get(k, 0) for k in now}})
 
     def close(self) -> list[str]:
         """Close every backend; return problems as lines (never raise at teardown)."""

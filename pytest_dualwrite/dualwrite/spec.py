@@ -180,20 +180,21 @@ class DualWrite:
         return _name_of(fn) if fn is not None else attr
 
     # --- validation against the schema -------------------------------------------------
-    def validate(self, schema: Schema, where: str = "") -> None:
+    def validate(self, schema: Schema, where: str = "",
+                 sides: tuple[str, ...] = ("old", "new")) -> None:
         """Fail with one line for a table or column the schema at `expand` does not have."""
         prefix = f"{where}: " if where else ""
         label = self.name or "DualWrite"
-        if self.old_table is not None:
+        if self.old_table is not None and "old" in sides:
             table = self._table(schema, self.old_table, "old", prefix, label)
             for col in self.fields:
                 self._column(table, col, "old", prefix, label)
             self._key_is_unique(table, self.old_keys, "old", prefix, label)
-        if self.new_table is not None:
+        if self.new_table is not None and "new" in sides:
             table = self._table(schema, self.new_table, "new", prefix, label)
             for col in [*self.key_map.values(), *self.column_map.values()]:
                 self._column(table, col, "new", prefix, label)
-        if self.strategies and self.old_table is not None:
+        if self.strategies and self.old_table is not None and "old" in sides:
             table = schema.table(self.old_table)
             for col in self.strategies:
                 self._column(table, col, "strategies", prefix, label)

@@ -156,8 +156,11 @@ class Runner:
             current -= 1
 
     def migrate_engine(self, engine: sa.Engine, to: int | str | None) -> None:
+        self.migrate_to_index_engine(engine, self.index(to))
+
+    def migrate_to_index_engine(self, engine: sa.Engine, target: int) -> None:
         with engine.connect() as conn:
-            self.migrate(conn, to)
+            self.migrate_to_index(conn, target)
 
 
 def _short(sql: str, width: int = 80) -> str:

@@ -1,0 +1,50 @@
+"""`python -m pytest_dualwrite`: commands that need no test run.
+
+  lock FOLDER     write FOLDER/migrations.lock (a checksum per migration file), so an edit
+                  to an already-applied migration becomes an error in later runs.
+  drift           print the models-vs-migrations table; exit 1 on drift (see --help).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .errors import DualWriteError
+
+
+def _lock(args: argparse.Namespace) -> int:
+    from .migrations.discovery import discover, write_lock
+
+    migrations = discover(args.folder, allow_gaps=args.allow_gaps or None, lock=False)
+    path = write_lock(args.folder, migrations)
+    print(f"wrote {path} ({len(migrations)} migrations)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pytest_dualwrite",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    lock = commands.add_parser("lock", help="write migrations.lock for a migrations folder")
+    lock.add_argument("folder")
+    lock.add_argument("--allow-gaps", action="store_true")
+    lock.set_defaults(run=_lock)
+    try:
+        from .drift_cli import add_drift_command
+
+        add_drift_command(commands)
+    except ImportError:  # pragma: no cover - the drift command lands with the schema package
+        pass
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except DualWriteError as exc:
+        print(f"pytest-dualwrite: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

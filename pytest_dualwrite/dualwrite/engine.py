@@ -1,0 +1,135 @@
+"""The spec checks of DESIGN.md as hypothesis properties, one function each.
+
+Each check is a plain function `(harness, settings) -> None` that raises a
+`DualWriteAssertion` (the shrunk example's operations and differences) when the
+property fails. `spec_check` wraps one for the plugin's items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import hypothesis
+from hypothesis import strategies as st
+
+from ..backends.base import Backend
+from .harness import Backfill, Harness, OperationLog, UserCallableFailed, callable_failure
+from .spec import DualWrite
+
+
+def _given(settings: hypothesis.settings, body: Callable[..., None], **strategies: Any) -> None:
+    """Run `body` as a hypothesis test; a user callable's error becomes a readable failure."""
+
+    def test(**drawn: Any) -> None:
+        log = OperationLog()
+        try:
+            body(log=log, **drawn)
+        except UserCallableFailed as exc:
+            raise callable_failure(exc, log) from None
+
+    hypothesis.settings(settings)(hypothesis.given(**strategies)(test))()
+
+
+def backfill_preserves_every_record(harness: Harness, settings: hypothesis.settings) -> None:
+    def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]]) -> None:
+        with harness.checkout() as conn:
+            harness.insert(conn, rows, log)
+            harness.migrate_live(conn, log)
+            Backfill(harness, conn, log).run()
+            harness.check_equal(conn, log, "after the backfill")
+
+    _given(settings, body, rows=harness.rows_strategy())
+
+
+def backfill_is_idempotent(harness: Harness, settings: hypothesis.settings) -> None:
+    def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]]) -> None:
+        with harness.checkout() as conn:
+            harness.insert(conn, rows, log)
+            harness.migrate_live(conn, log)
+            Backfill(harness, conn, log).run()
+            snapshot = harness.snapshot_new(conn)
+            log.add("backfill again")
+            Backfill(harness, conn, log).run()
+            harness.check_unchanged(conn, snapshot, log, "the second backfill changed `new`")
+            harness.check_equal(conn, log, "after the second backfill")
+
+    _given(settings, body, rows=harness.rows_strategy())
+
+
+def backfill_resumes(harness: Harness, settings: hypothesis.settings) -> None:
+    def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]],
+             crashes: list[int]) -> None:
+        with harness.checkout() as conn:
+            harness.insert(conn, rows, log)
+            harness.migrate_live(conn, log)
+            for after in crashes:
+                run = Backfill(harness, conn, log)
+                for _ in range(after):
+                    if run.step():
+                        break
+                if not run.finished:
+                    run.abandon()
+            Backfill(harness, conn, log).run()
+            harness.check_equal(conn, log, "after the resumed backfill")
+
+    _given(settings, body, rows=harness.rows_strategy(),
+           crashes=st.lists(st.integers(0, 6), min_size=1, max_size=3))
+
+
+def read_path_matches(harness: Harness, settings: hypothesis.settings) -> None:
+    def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]]) -> None:
+        with harness.checkout() as conn:
+            harness.insert(conn, rows, log)
+            harness.migrate_live(conn, log)
+            harness.check_reads(conn, log, "before the backfill")
+            if harness.spec.backfill is not None:
+                Backfill(harness, conn, log).run()
+                harness.check_reads(conn, log, "after the backfill")
+
+    _given(settings, body, rows=harness.rows_strategy())
+
+
+def contract_keeps_every_record(harness: Harness, settings: hypothesis.settings) -> None:
+    def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]]) -> None:
+        with harness.checkout() as conn:
+            harness.insert(conn, rows, log)
+            harness.migrate_live(conn, log)
+            Backfill(harness, conn, log).run()
+            kept = harness.snapshot_old(conn)
+            harness.migrate_contract(conn, log)
+            harness.check_against(conn, kept, log, "after the contract migration")
+
+    _given(settings, body, rows=harness.rows_strategy())
+
+
+def dual_write_keeps_both_equal(harness: Harness, settings: hypothesis.settings) -> None:
+    from .machine import run_machine
+
+    run_machine(harness, settings)
+
+
+CHECKS: dict[str, Callable[[Harness, hypothesis.settings], None]] = {
+    "backfill_preserves_every_record": backfill_preserves_every_record,
+    "backfill_is_idempotent": backfill_is_idempotent,
+    "backfill_resumes": backfill_resumes,
+    "dual_write_keeps_both_equal": dual_write_keeps_both_equal,
+    "read_path_matches": read_path_matches,
+    "contract_keeps_every_record": contract_keeps_every_record,
+}
+
+
+def spec_check(spec: DualWrite, item: str) -> Callable[[Any, Backend], None]:
+    """The function an item calls: build the harness on the run's session, run one check."""
+    check = CHECKS[item]
+
+    def run(session: Any, backend: Backend) -> None:
+        harness = session.harness(spec, backend)
+        before = harness.stats.__dict__.copy()
+        try:
+            check(harness, session.hypothesis_settings())
+        finally:
+            session.record(spec, item, backend.name, harness.stats, before)
+
+    run.__name__ = item
+    return run

@@ -1,0 +1,423 @@
+"""Everything one spec check needs on one backend: versions, rows, the user's callables.
+
+The harness knows the three points of a spec's history: `before` (the old schema, where
+pre-existing rows are generated), `live` (the schema the dual-write code runs against:
+just before `contract`, or the head) and `contract`. Each hypothesis example checks out
+the database at `before` (a cheap copy, see backends), inserts rows, migrates to `live`
+and runs the user's code, every call in its own savepoint ("committed" when it returns).
+"""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import sqlalchemy as sa
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from ..backends.base import Backend
+from ..errors import DualWriteAssertion, SpecError
+from ..migrations.runner import Runner
+from ..schema.model import Schema
+from ..strategies import from_column, row, rows_for_tables, sqlalchemy_table
+from .compare import Comparison, describe
+from .normalize import normalize
+from .sides import Sides
+from .spec import DualWrite
+
+
+@dataclass
+class Stats:
+    """Figures for the report: what one item did."""
+
+    examples: int = 0
+    rows_generated: int = 0
+    operations: int = 0
+    backfill_batches: int = 0
+    records_verified: int = 0
+    mismatches: int = 0
+
+
+class UserCallableFailed(Exception):
+    """The user's own callable raised: its name and traceback are the story."""
+
+    def __init__(self, name: str, exc: BaseException) -> None:
+        self.name = name
+        self.original = exc
+        frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        self.traceback = "".join(frames)
+        super().__init__(f"{name} raised {type(exc).__name__}: {exc}")
+
+
+@dataclass
+class OperationLog:
+    """The operations of one example, in order, as a person reads them."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.lines.append(text)
+
+    def render(self) -> str:
+        return "\n".join(f"{i:>3}. {line}" for i, line in enumerate(self.lines, 1)) or "(none)"
+
+
+def short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class Harness:
+    def __init__(self, spec: DualWrite, backend: Backend, runner: Runner) -> None:
+        self.spec = spec
+        self.backend = backend
+        self.runner = runner
+        expand = runner.index(spec.expand)
+        self.before = max(expand - 1, 0)
+        self.contract = runner.index(spec.contract) if spec.contract is not None else None
+        self.live = self.contract - 1 if self.contract is not None else len(runner.migrations)
+        if self.before == 0 and expand >= 1:
+            self.before = expand  # `old` is created by the expand step itself
+        self.stats = Stats()
+        self._schemas: dict[int, Schema] = {}
+        self.sides = Sides(spec)
+
+    # --- databases ----------------------------------------------------------------------
+    def _key(self, index: int) -> tuple[Any, ...]:
+        return ("dualwrite-at", id(self.runner), index)
+
+    def _build(self, index: int) -> Callable[[Any], None]:
+        return lambda db: self.runner.migrate_to_index_engine(db.engine, index)
+
+    @contextmanager
+    def checkout(self, index: int | None = None) -> Iterator[sa.Connection]:
+        index = self.before if index is None else index
+        if self.spec.reset is not None:
+            self.spec.reset()
+        with self.backend.checkout(self._key(index), self._build(index)) as conn:
+            yield conn
+
+    def schema(self, index: int | None = None) -> Schema:
+        """The reflected schema at a point of the history (for row strategies)."""
+        from ..schema.from_database import from_database
+
+        index = self.before if index is None else index
+        if index not in self._schemas:
+            template = self.backend.template(self._key(index), self._build(index))
+            self._schemas[index] = from_database(template.engine)
+            template.engine.dispose()
+        return self._schemas[index]
+
+    def migrate_live(self, conn: sa.Connection, log: OperationLog) -> None:
+        if self.runner.current(conn) < self.live:
+            start = self.runner.current(conn)
+            self.runner.migrate_to_index(conn, self.live)
+            names = [m.label for m in self.runner.migrations[start:self.live]]
+            log.add(f"migrate: {', '.join(names)}")
+
+    def migrate_contract(self, conn: sa.Connection, log: OperationLog) -> None:
+        assert self.contract is not None
+        self.runner.migrate_to_index(conn, self.contract)
+        log.add(f"migrate (contract): {self.runner.migrations[self.contract - 1].label}")
+
+    # --- the user's callables -----------------------------------------------------------
+    def call(self, conn: sa.Connection, attr: str, *args: Any) -> Any:
+        """Run one user callable in its own savepoint; it 'commits' when it returns."""
+        fn = getattr(self.spec, attr)
+        self.stats.operations += 1
+        try:
+            with conn.begin_nested():
+                return fn(conn, *args)
+        except Exception as exc:
+            raise UserCallableFailed(self.spec.callable_name(attr), exc) from exc
+
+    def is_rejection(self, exc: UserCallableFailed) -> bool:
+        """The database refused the write (a unique or check violation): not a finding."""
+        return isinstance(exc.original, sa.exc.IntegrityError)
+
+    # --- validation and rows -------------------------------------------------------------
+    def validate(self) -> None:
+        """The spec against the schema: `old` where rows are generated, `new` where written."""
+        self.spec.validate(self.schema(self.before), sides=("old",))
+        self.spec.validate(self.schema(self.live), sides=("new",))
+
+    def _old_closure(self, schema: Schema) -> list[str]:
+        """The old table and every table its foreign keys reach (their rows come first)."""
+        assert self.spec.old_table is not None
+        seen: list[str] = []
+        todo = [self.spec.old_table]
+        while todo:
+            name = todo.pop()
+            if name in seen or not schema.has_table(name):
+                continue
+            seen.append(name)
+            todo += [fk.ref_table for fk in schema.table(name).foreign_keys]
+        return seen
+
+    def rows_strategy(self) -> SearchStrategy[dict[str, list[dict[str, Any]]]]:
+        """Pre-existing rows: the old table and its FK targets, at the `before` schema."""
+        if self.spec.old_table is None:
+            raise SpecError(f"{self.spec.label}: old= is a SELECT, so there is no table to "
+                            "generate rows for; name the old table")
+        schema = self.schema(self.before)
+        overrides = {self.spec.old_table: dict(self.spec.strategies)} \
+            if self.spec.strategies else None
+        return rows_for_tables(schema, self._old_closure(schema), backend=self.backend.name,
+                               overrides=overrides)
+
+    def insert(self, conn: sa.Connection, rows: Mapping[str, list[dict[str, Any]]],
+               log: OperationLog, count_example: bool = True) -> None:
+        """Insert generated rows; rows the database refuses (a CHECK we cannot read) are
+        not records, so the example is rejected rather than failed."""
+        schema = self.schema(self.before)
+        if count_example:
+            self.stats.examples += 1
+        for name, batch in rows.items():
+            if not batch:
+                continue
+            table = sqlalchemy_table(schema.table(name))
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.insert(table), batch)
+            except (sa.exc.IntegrityError, sa.exc.DataError):
+                hypothesis.reject()
+            self.stats.rows_generated += len(batch)
+            log.add(f"insert {len(batch)} row(s) into {name}:")
+            for generated in batch:
+                log.add(f"    {short(generated, 240)}")
+
+    def keys_in_old(self, conn: sa.Connection) -> list[Any]:
+        keys = self.spec.old_keys
+        source = sa.table(self.spec.old_table or "", *(sa.column(k) for k in keys))
+        rows = conn.execute(sa.select(*source.c).order_by(*source.c)).all()
+        return [r[0] if len(keys) == 1 else tuple(r) for r in rows]
+
+    def _parent_values(self, conn: sa.Connection, schema: Schema) -> dict[str, Any]:
+        """FK columns of a generated write drawn from parent rows that exist now."""
+        table = schema.table(self.spec.old_table or "")
+        out: dict[str, Any] = {}
+        for fk in table.foreign_keys:
+            if len(fk.columns) != 1 or fk.ref_table == table.name:
+                continue
+            ref = sa.table(fk.ref_table, sa.column(fk.ref_columns[0]))
+            values = conn.execute(sa.select(ref.c[0]).distinct().order_by(ref.c[0])
+                                  .limit(50)).scalars().all()
+            if not values:
+                continue
+            strategy: SearchStrategy[Any] = st.sampled_from(values)
+            if table.column(fk.columns[0]).nullable:
+                strategy = st.none() | strategy
+            out[fk.columns[0]] = strategy
+        return out
+
+    def write_strategy(self, conn: sa.Connection) -> SearchStrategy[dict[str, Any]]:
+        """One row the app writes at the live schema: every key column generated."""
+        schema = self.schema(self.live)
+        overrides: dict[str, Any] = {k: ... for k in self.spec.old_keys}
+        overrides.update(self._parent_values(conn, schema))
+        overrides.update(self.spec.strategies or {})
+        return row(self.spec.old_table or "", schema=schema, backend=self.backend.name,
+                   overrides=overrides)
+
+    def changes_strategy(self, conn: sa.Connection) -> SearchStrategy[dict[str, Any]]:
+        """A non-empty subset of the mapped columns with new values."""
+        schema = self.schema(self.live)
+        table = schema.table(self.spec.old_table or "")
+        columns = list(self.spec.column_map) or [
+            c.name for c in table.columns
+            if c.name not in self.spec.old_keys and not c.autoincrement]
+        full = self.write_strategy(conn)
+        chosen = st.sets(st.sampled_from(columns), min_size=1) if columns else st.just(set())
+        return st.tuples(full, chosen).map(
+            lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
+
+    def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
+        """Mostly existing keys; sometimes a neighbour or a key that does not exist."""
+        schema = self.schema(self.live)
+        table = schema.table(self.spec.old_table or "")
+        fresh: SearchStrategy[Any] = st.tuples(*(
+            from_column(table.column(k), backend=self.backend.name)
+            for k in self.spec.old_keys))
+        if len(self.spec.old_keys) == 1:
+            fresh = fresh.map(lambda t: t[0])
+        options = [fresh]
+        if keys:
+            near = [n for k in keys for n in _neighbours(k)]
+            options = [st.sampled_from(keys), st.sampled_from(keys)] + (
+                [st.sampled_from(near)] if near else []) + options
+        return st.one_of(options)
+
+    # --- comparing ---------------------------------------------------------------------------
+    def compare(self, conn: sa.Connection) -> Comparison:
+        return self.sides.compare(conn, self.schema(self.live), self.schema(self.live))
+
+    def check_equal(self, conn: sa.Connection, log: OperationLog, when: str) -> None:
+        result = self.compare(conn)
+        self.stats.records_verified += result.counts.old_rows
+        if not result.equal:
+            self.stats.mismatches += 1
+            spec = self.spec
+            raise failure(f"{spec.label}: {spec.old_label} and {spec.new_label} differ {when}",
+                          log, describe(result, spec.old_label, spec.new_label))
+
+    def snapshot_new(self, conn: sa.Connection) -> Any:
+        return self.sides.keep_new(conn, self.schema(self.live))
+
+    def snapshot_old(self, conn: sa.Connection) -> Any:
+        return self.sides.keep(conn, self.sides.old(self.schema(self.live)))
+
+    def check_unchanged(self, conn: sa.Connection, kept: Any, log: OperationLog,
+                        summary: str) -> None:
+        equal, details, count = self.sides.compare_kept(conn, kept, self.schema(self.live))
+        self.stats.records_verified += count
+        if not equal:
+            self.stats.mismatches += 1
+            raise failure(f"{self.spec.label}: {summary}", log, details)
+
+    def check_against(self, conn: sa.Connection, kept: Any, log: OperationLog,
+                      when: str) -> None:
+        schema = self.schema(self.contract) if self.contract else None
+        equal, details, count = self.sides.compare_kept(conn, kept, schema)
+        self.stats.records_verified += count
+        if not equal:
+            self.stats.mismatches += 1
+            raise failure(f"{self.spec.label}: records of {self.spec.old_label} lost or "
+                          f"changed in {self.spec.new_label} {when}", log, details)
+
+    def check_reads(self, conn: sa.Connection, log: OperationLog, when: str) -> None:
+        """`read(key)` for every key (and a missing neighbour) against the old row."""
+        spec = self.spec
+        schema = self.schema(self.live)
+        old = schema.table(spec.old_table or "")
+        typed = sqlalchemy_table(old)
+        fields = spec.fields
+        keys = self.keys_in_old(conn)
+        expected: dict[Any, dict[str, Any]] = {}
+        for r in conn.execute(sa.select(*(typed.c[f] for f in fields))).mappings():
+            expected[self.key_of(r)] = dict(r)
+        probes = keys + [n for k in keys[:1] for n in _neighbours(k) if n not in expected]
+        problems: list[str] = []
+        for key in probes:
+            log.add(f"read(key={key!r}) {when}")
+            got = self.call(conn, "read", key)
+            want = expected.get(key)
+            problems += _read_problems(spec.old_label, key, want, got, fields, old)
+        self.stats.records_verified += len(keys)
+        if problems:
+            self.stats.mismatches += 1
+            raise failure(f"{spec.label}: the read path disagrees with {spec.old_label} {when}",
+                          log, "\n".join(problems))
+
+    def key_of(self, row: Mapping[str, Any]) -> Any:
+        keys = self.spec.old_keys
+        return row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
+
+    def key_dict(self, key: Any) -> dict[str, Any]:
+        keys = self.spec.old_keys
+        values = (key,) if len(keys) == 1 else tuple(key)
+        return dict(zip(keys, values, strict=True))
+
+
+class Backfill:
+    """One run of the user's backfill; a generator ends a batch at each `yield`."""
+
+    def __init__(self, harness: Harness, conn: sa.Connection, log: OperationLog) -> None:
+        self.harness = harness
+        self.conn = conn
+        self.log = log
+        self.batches = 0
+        self.finished = False
+        self.name = harness.spec.callable_name("backfill")
+        self._generator: Iterator[Any] | None = None
+        self._is_generator = inspect.isgeneratorfunction(harness.spec.backfill)
+
+    def step(self) -> bool:
+        """Run one batch (a plain function: all of it); True once the backfill is done."""
+        if self.finished:
+            return True
+        harness = self.harness
+        harness.stats.operations += 1
+        try:
+            with self.conn.begin_nested():
+                if not self._is_generator:
+                    harness.spec.backfill(self.conn)  # type: ignore[misc]
+                    self.finished = True
+                else:
+                    if self._generator is None:
+                        self._generator = harness.spec.backfill(self.conn)  # type: ignore[misc]
+                    next(self._generator)  # type: ignore[arg-type]
+        except StopIteration:
+            self.finished = True
+        except Exception as exc:
+            raise UserCallableFailed(self.name, exc) from exc
+        if self.finished:
+            self.log.add(f"backfill finished after {self.batches} batch(es)")
+        else:
+            self.batches += 1
+            harness.stats.backfill_batches += 1
+            self.log.add(f"backfill batch {self.batches}")
+        return self.finished
+
+    def run(self) -> None:
+        while not self.step():
+            pass
+
+    def abandon(self) -> None:
+        """A crash: the batch in flight is lost; committed batches stay."""
+        if self._generator is not None and not self.finished:
+            try:
+                with self.conn.begin_nested():
+                    self._generator.close()  # type: ignore[attr-defined]
+            except Exception as exc:
+                raise UserCallableFailed(self.name, exc) from exc
+        self.log.add(f"backfill abandoned after batch {self.batches} (crash)")
+        self.finished = True
+
+
+def failure(summary: str, log: OperationLog, details: str,
+            extra: list[tuple[str, str]] | None = None) -> DualWriteAssertion:
+    sections = [("operations", log.render()), ("differences", details)]
+    return DualWriteAssertion(summary, sections + (extra or []))
+
+
+def callable_failure(exc: UserCallableFailed, log: OperationLog) -> DualWriteAssertion:
+    return DualWriteAssertion(
+        f"{exc.name} raised {type(exc.original).__name__}: {exc.original}",
+        [("operations", log.render()), (f"traceback of {exc.name}", exc.traceback)])
+
+
+def _neighbours(key: Any) -> list[Any]:
+    """Keys next to an existing one: where off-by-one and prefix bugs live."""
+    if isinstance(key, bool):
+        return []
+    if isinstance(key, int):
+        return [key - 1, key + 1]
+    if isinstance(key, str):
+        return [key + "0", key[:-1]] if key else ["0"]
+    if isinstance(key, tuple):
+        return [(*key[:-1], n) for n in _neighbours(key[-1])]
+    return []
+
+
+def _read_problems(old_label: str, key: Any, want: Mapping[str, Any] | None, got: Any,
+                   fields: list[str], table: Any) -> list[str]:
+    if want is None:
+        return [] if got is None else [f"key={key!r}: read returned {short(dict(got), 200)} "
+                                       f"but {old_label} has no such row"]
+    if got is None:
+        return [f"key={key!r}: read returned None but {old_label} has "
+                f"{short(dict(want), 200)}"]
+    out = []
+    for name in fields:
+        column_type = table.column(name).type
+        value = got.get(name) if isinstance(got, Mapping) else getattr(got, name, None)
+        if normalize(value, column_type) != normalize(want[name], column_type):
+            out.append(f"key={key!r}: {old_label}.{name}: old {want[name]!r} != read "
+                       f"{value!r}")
+    return out

@@ -1,0 +1,116 @@
+"""The two sides of a spec as projections the in-database comparer reads.
+
+Both sides are renamed to the *old* names (key columns and mapped columns as `old` calls
+them), so a difference reads in the terms the user wrote the spec in. `old` and `new` may
+be a table, a SELECT (whose output columns carry that side's names), or for `new` a
+callable returning mappings (a store outside SQL).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..schema.model import Schema
+from .compare import Comparison, Projection, _create_temp_as, compare, compare_rows, describe
+from .spec import DualWrite
+
+_temp_names = itertools.count(1)
+
+
+def _from_select(sql: str, pairs: list[tuple[str, str]], label: str) -> Projection:
+    """`SELECT side_name AS old_name ... FROM (user's SELECT)`, quoted by SQLAlchemy."""
+    text = sa.text(sql.strip().rstrip(";").replace(":", "\\:"))
+    source = text.columns(*(sa.column(col) for _, col in pairs)).subquery("dw_src")
+    return Projection(sa.select(*(source.c[col].label(name) for name, col in pairs)), label)
+
+
+def _from_table(table: str, pairs: list[tuple[str, str]], label: str,
+                schema: Schema | None) -> Projection:
+    source = sa.table(table, *(sa.column(col) for _, col in pairs))
+    types = {}
+    if schema is not None and schema.has_table(table):
+        t = schema.table(table)
+        types = {name: t.column(col).type for name, col in pairs
+                 if col.lower() in t.column_names}
+    return Projection(sa.select(*(source.c[col].label(name) for name, col in pairs)),
+                      label, types)
+
+
+class Sides:
+    def __init__(self, spec: DualWrite) -> None:
+        self.spec = spec
+        self.names = spec.fields  # compared names: old key columns, then mapped columns
+        self.old_pairs = [(n, n) for n in self.names]
+        self.new_pairs = [*spec.key_map.items(), *spec.column_map.items()]
+
+    def old(self, schema: Schema | None = None) -> Projection:
+        spec = self.spec
+        if spec.old_table is not None:
+            return _from_table(spec.old_table, self.old_pairs, spec.old_table, schema)
+        return _from_select(str(spec.old), self.old_pairs, "old")
+
+    def new(self, schema: Schema | None = None) -> Projection:
+        spec = self.spec
+        if spec.new_table is not None:
+            return _from_table(spec.new_table, self.new_pairs, spec.new_table, schema)
+        return _from_select(str(spec.new), self.new_pairs, "new")
+
+    def new_rows(self, conn: sa.Connection) -> list[dict[str, Any]]:
+        """A callable `new`'s rows, renamed to the old names."""
+        rows = self.spec.new(conn)
+        return [{name: _get(row, col) for name, col in self.new_pairs} for row in rows]
+
+    def compare(self, conn: sa.Connection, old_schema: Schema | None,
+                new_schema: Schema | None) -> Comparison:
+        old = self.old(old_schema)
+        if self.spec.new_is_callable:
+            return compare_rows(conn, old, self.new_rows(conn), self.spec.old_keys, self.names,
+                                label=self.spec.new_label)
+        return compare(conn, old, self.new(new_schema), self.spec.old_keys, self.names)
+
+    def keep(self, conn: sa.Connection, side: Projection) -> Projection:
+        """Copy a side into a temporary table: it outlives later changes (and DROP TABLE)."""
+        name = f"dw_kept_{next(_temp_names)}"
+        source = side.subquery(self.names, "dw_keep")
+        _create_temp_as(conn, name, sa.select(*(source.c[n] for n in self.names)))
+        kept = sa.table(name, *(sa.column(n) for n in self.names))
+        return Projection(sa.select(*(kept.c[n] for n in self.names)), side.label, side.types)
+
+    def keep_new(self, conn: sa.Connection, schema: Schema | None) -> Projection | list[Any]:
+        if self.spec.new_is_callable:
+            return self.new_rows(conn)
+        return self.keep(conn, self.new(schema))
+
+    def compare_kept(self, conn: sa.Connection, kept: Projection | list[Any],
+                     schema: Schema | None) -> tuple[bool, str, int]:
+        """The kept copy against `new` as it is now: (equal, what differs, rows compared)."""
+        if isinstance(kept, list):  # a callable `new`: its rows compare in Python
+            now = self.new_rows(conn)
+            before, after = Counter(map(_frozen, kept)), Counter(map(_frozen, now))
+            lost = list((before - after).elements())
+            gained = list((after - before).elements())
+            lines = [f"no longer in {self.spec.new_label}: {dict(r)}" for r in lost] + [
+                f"new in {self.spec.new_label}: {dict(r)}" for r in gained]
+            return not lines, "\n".join(lines), len(kept)
+        if self.spec.new_is_callable:
+            result = compare_rows(conn, kept, self.new_rows(conn), self.spec.old_keys,
+                                  self.names, label=self.spec.new_label)
+        else:
+            result = compare(conn, kept, self.new(schema), self.spec.old_keys, self.names)
+        return (result.equal, describe(result, f"{kept.label} (kept)", self.spec.new_label),
+                result.counts.old_rows)
+
+
+def _frozen(row: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, repr(v)) for k, v in row.items()))
+
+
+def _get(row: Mapping[str, Any] | Any, col: str) -> Any:
+    if isinstance(row, Mapping):
+        return row.get(col)
+    return getattr(row, col, None)
