@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 _PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<tail>@)")
 
@@ -53,9 +54,12 @@ class SpecError(DualWriteError):
 class DualWriteAssertion(AssertionError):
     """A failed check, shown as titled sections instead of a traceback."""
 
-    def __init__(self, summary: str, sections: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(self, summary: str, sections: Iterable[tuple[str, str]] = (),
+                 data: dict[str, Any] | None = None) -> None:
         self.summary = mask_password(summary)
         self.sections = [(title, mask_password(body)) for title, body in sections]
+        # The same story as data, for the JSON report: {"operations": [...], "differences": [...]}
+        self.data = data
         super().__init__(self.render())
 
     def render(self) -> str:

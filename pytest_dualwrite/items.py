@@ -15,6 +15,7 @@ import pytest
 from .backends.base import Backend
 from .errors import DualWriteAssertion, DualWriteError
 from .fixtures import backend_or_skip, get_session
+from .report import ItemResult
 from .session import Session
 
 CheckFn = Callable[[Session, Backend], None]
@@ -30,6 +31,7 @@ class DualWriteItem(pytest.Item):
         self.backend_name = backend_name
         self.check_name = check_name
         self.skip_reason = skip_reason
+        self.figures: dict[str, int] = {}
         self.add_marker(pytest.mark.dualwrite)
         if backend_name in ("sqlite", "postgres"):
             self.add_marker(getattr(pytest.mark, backend_name))
@@ -41,12 +43,17 @@ class DualWriteItem(pytest.Item):
         assert session is not None and self.check is not None
         backend = backend_or_skip(session, self.backend_name) \
             if self.backend_name != "static" else None
-        self.check(session, backend)  # type: ignore[arg-type]
+        session.last_figures = {}
+        try:
+            self.check(session, backend)  # type: ignore[arg-type]
+        finally:
+            self.figures = dict(session.last_figures)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | Any:
         if isinstance(excinfo.value, DualWriteAssertion | DualWriteError):
-            return str(excinfo.value)
+            notes = getattr(excinfo.value, "__notes__", [])
+            return "\n".join([str(excinfo.value), *notes])
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
@@ -72,3 +79,23 @@ class ChecksNode(pytest.Collector):
         if isinstance(excinfo.value, DualWriteError):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
+
+
+def result_of(item: DualWriteItem, report: pytest.TestReport,
+              call: pytest.CallInfo[None]) -> ItemResult:
+    """One report row: outcome, figures, and for a failure its story as data."""
+    outcome = report.outcome if report.when == "call" else (
+        "skipped" if report.skipped else "error")
+    message: str | None = None
+    counterexample = None
+    if call.excinfo is not None:
+        value = call.excinfo.value
+        if report.skipped:
+            message = str(getattr(value, "msg", value))
+        else:
+            message = getattr(value, "summary", None) or str(value).splitlines()[0]
+            counterexample = getattr(value, "data", None)
+    return ItemResult(nodeid=item.nodeid, group=item.parent.name if item.parent else "",
+                      check=item.check_name, backend=item.backend_name, outcome=outcome,
+                      duration=round(report.duration, 4), figures=dict(item.figures),
+                      message=message, counterexample=counterexample)

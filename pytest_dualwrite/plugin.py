@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from .dualwrite.spec import DualWrite
 from .errors import ConfigError, DualWriteError
 from .fixtures import SESSION_KEY, dualwrite_backend, dualwrite_db, get_session
-from .items import ChecksNode
+from .items import ChecksNode, DualWriteItem, result_of
 from .session import Session
 from .settings import SETTINGS, resolve
 
@@ -168,6 +169,34 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         name = str(folder)
     node = ChecksNode.from_parent(session, name=name, checks=checks)
     items[:0] = node.collect()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    session = get_session(item.config)
+    if session is None or not isinstance(item, DualWriteItem):
+        return report
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        session.report.add(result_of(item, report, call))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    session = get_session(config)
+    if session is None or not session.report.results:
+        return
+    for name in session.backend_names:
+        session.report.backends[name] = session.describe(name)
+    if config.get_verbosity() >= 0:
+        terminalreporter.section("dualwrite")
+        for line in session.report.lines():
+            terminalreporter.write_line(line)
+    if session.settings.report:
+        path = Path(session.settings.report)
+        path = path if path.is_absolute() else config.invocation_params.dir / path
+        session.report.write(path, session.server_versions())
+        terminalreporter.write_line(f"dualwrite report: {path}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

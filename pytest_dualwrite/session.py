@@ -19,6 +19,7 @@ from .dualwrite.spec import DualWrite
 from .errors import BackendError, BackendUnavailable, ConfigError, DualWriteError
 from .migrations.model import Migration, canonical_dialect
 from .migrations.runner import Runner
+from .report import Report
 from .settings import Settings
 
 
@@ -32,7 +33,8 @@ class Session:
         self._migrations: list[Migration] | None = None
         self._runners: dict[str, Runner] = {}
         self._harnesses: dict[tuple[int, str], Harness] = {}
-        self.figures: list[dict[str, Any]] = []
+        self.last_figures: dict[str, int] = {}  # what the item that just ran did
+        self.report = Report()
 
     @property
     def backend_names(self) -> tuple[str, ...]:
@@ -140,8 +142,19 @@ class Session:
                before: dict[str, int]) -> None:
         """Keep what one item did (the difference of the harness's running totals)."""
         now = stats.__dict__
-        self.figures.append({"spec": spec.label, "item": item, "backend": backend,
-                             **{k: now[k] - before.get(k, 0) for k in now}})
+        self.last_figures = {k: now[k] - before.get(k, 0) for k in now}
+
+    def server_versions(self) -> dict[str, str]:
+        versions = {}
+        for name, backend in self._backends.items():
+            version = getattr(backend, "server_version", None)
+            if name == "sqlite":
+                import sqlite3
+
+                version = sqlite3.sqlite_version
+            if version:
+                versions[name] = str(version)
+        return versions
 
     def close(self) -> list[str]:
         """Close every backend; return problems as lines (never raise at teardown)."""

@@ -264,7 +264,8 @@ class Harness:
             self.stats.mismatches += 1
             spec = self.spec
             raise failure(f"{spec.label}: {spec.old_label} and {spec.new_label} differ {when}",
-                          log, describe(result, spec.old_label, spec.new_label))
+                          log, describe(result, spec.old_label, spec.new_label),
+                          differences_of(result, spec.new_label))
 
     def snapshot_new(self, conn: sa.Connection) -> Any:
         return self.sides.keep_new(conn, self.schema(self.live))
@@ -381,9 +382,35 @@ class Backfill:
 
 
 def failure(summary: str, log: OperationLog, details: str,
-            extra: list[tuple[str, str]] | None = None) -> DualWriteAssertion:
+            differences: list[dict[str, Any]] | None = None) -> DualWriteAssertion:
     sections = [("operations", log.render()), ("differences", details)]
-    return DualWriteAssertion(summary, sections + (extra or []))
+    data = {"operations": list(log.lines),
+            "differences": differences if differences is not None else [
+                {"kind": "other", "table": "", "key": None, "field": None,
+                 "old": None, "new": line} for line in details.splitlines()]}
+    return DualWriteAssertion(summary, sections, data)
+
+
+def differences_of(result: Comparison, new_label: str) -> list[dict[str, Any]]:
+    """A comparison's samples as report records: table, key, field, old, new."""
+    def key(values: Any) -> Any:
+        values = list(values)
+        return values[0] if len(values) == 1 else values
+
+    out: list[dict[str, Any]] = []
+    for d in result.changed:
+        out.append({"kind": "changed", "table": new_label, "key": key(d.key), "field": d.field,
+                    "old": d.old_value, "new": d.new_value})
+    for r in result.missing:
+        out.append({"kind": "missing", "table": new_label, "key": key(r[k] for k in result.key),
+                    "field": None, "old": dict(r), "new": None})
+    for r in result.extra:
+        out.append({"kind": "extra", "table": new_label, "key": key(r[k] for k in result.key),
+                    "field": None, "old": None, "new": dict(r)})
+    for dup in result.duplicates:
+        out.append({"kind": "duplicate", "table": new_label, "key": key(dup.key),
+                    "field": None, "old": dup.old_count, "new": dup.new_count})
+    return out
 
 
 def callable_failure(exc: UserCallableFailed, log: OperationLog) -> DualWriteAssertion:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..schema.model import Schema
-from .compare import Comparison, Projection, _create_temp_as, compare, compare_rows, describe
+from .compare import Comparison, Projection, compare, compare_rows, create_temp_as, describe
 from .spec import DualWrite
 
 _temp_names = itertools.count(1)
@@ -77,7 +77,7 @@ class Sides:
         """Copy a side into a temporary table: it outlives later changes (and DROP TABLE)."""
         name = f"dw_kept_{next(_temp_names)}"
         source = side.subquery(self.names, "dw_keep")
-        _create_temp_as(conn, name, sa.select(*(source.c[n] for n in self.names)))
+        create_temp_as(conn, name, sa.select(*(source.c[n] for n in self.names)))
         kept = sa.table(name, *(sa.column(n) for n in self.names))
         return Projection(sa.select(*(kept.c[n] for n in self.names)), side.label, side.types)
 
