@@ -128,15 +128,19 @@ class Session:
     def hypothesis_settings(self) -> hypothesis.settings:
         """The user's current profile, with our overrides: no deadline (databases vary),
         `--dualwrite-examples` as max_examples when given."""
+        parent = hypothesis.settings()
         overrides: dict[str, Any] = {
             "deadline": None,
+            # The explain phase re-runs failing examples under coverage tracing: minutes on
+            # a state machine, and our own failure text already tells the story.
+            "phases": [p for p in parent.phases if p is not hypothesis.Phase.explain],
             "suppress_health_check": [hypothesis.HealthCheck.too_slow,
                                       hypothesis.HealthCheck.data_too_large,
                                       hypothesis.HealthCheck.filter_too_much],
         }
         if self.settings.examples:
             overrides["max_examples"] = self.settings.examples
-        return hypothesis.settings(hypothesis.settings(), **overrides)
+        return hypothesis.settings(parent, **overrides)
 
     def record(self, spec: DualWrite, item: str, backend: str, stats: Stats,
                before: dict[str, int]) -> None:

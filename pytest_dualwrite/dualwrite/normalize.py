@@ -23,7 +23,8 @@ def _datetime(value: Any) -> Any:
         except ValueError:
             return value
     if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+        # Naive UTC on both sides: SQLite keeps an offset only where the driver wrote one.
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
     return value
 
 
