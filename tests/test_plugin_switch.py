@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +21,8 @@ def test_sees_only_its_own_database(dualwrite_db):
         assert sa.inspect(conn).get_table_names() == []
         conn.exec_driver_sql("CREATE TABLE mine (id INTEGER)")
     print("DB", dualwrite_db.backend, dualwrite_db.name)
+    with open("names.txt", "a") as names:
+        names.write(dualwrite_db.name + "\\n")
 """
 
 
@@ -27,12 +33,19 @@ def need_postgres() -> str:
     return url
 
 
+def still_there(pytester: pytest.Pytester, url: str) -> list[str]:
+    """Databases the inner run wrote to names.txt that still exist on the server."""
+    names = set((pytester.path / "names.txt").read_text().split())
+    assert names, "the inner run recorded no database"
+    return sorted(names & set(our_databases(url)))
+
+
 def our_databases(url: str) -> list[str]:
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as conn:
             rows = conn.exec_driver_sql(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'dualwrite\\_%'")
+                "SELECT datname FROM pg_database WHERE starts_with(datname, 'dualwrite_')")
             return [r[0] for r in rows if not r[0].startswith("dualwrite_unit_")]
     finally:
         engine.dispose()
@@ -123,18 +136,22 @@ def test_local_cluster_serves_the_run_and_is_gone(pytester: pytest.Pytester,
     if find_server_binaries() is None:
         pytest.skip("no Postgres server binaries on this machine")
     monkeypatch.delenv("DUALWRITE_POSTGRES_URL", raising=False)
-    monkeypatch.setenv("TMPDIR", str(pytester.mkdir("tmp")))
+    # A temp folder the server's unprivileged user can reach, watched for leftovers.
+    tmp = Path(tempfile.mkdtemp(prefix="dualwrite-test-"))
+    tmp.chmod(0o755)
+    monkeypatch.setenv("TMPDIR", str(tmp))
     pytester.makepyfile(USES_DB)
-    result = pytester.runpytest_subprocess("--dualwrite", "--dualwrite-backend=postgres", "-s")
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["  postgres: local cluster from * (started on first use)"])
-    leftovers = list((pytester.path / "tmp").glob("dualwrite-pg-*"))
-    assert leftovers == []
-    import subprocess
-
-    procs = subprocess.run(["pgrep", "-f", str(pytester.path / "tmp")], capture_output=True,
-                           text=True, check=False).stdout.split()
-    assert procs == []
+    try:
+        result = pytester.runpytest_subprocess("--dualwrite", "--dualwrite-backend=postgres",
+                                               "-s")
+        result.assert_outcomes(passed=1)
+        result.stdout.fnmatch_lines(["  postgres: local cluster from * (started on first use)"])
+        assert list(tmp.iterdir()) == []  # no data folder, no socket folder
+        procs = subprocess.run(["pgrep", "-f", str(tmp)], capture_output=True, text=True,
+                               check=False).stdout.split()
+        assert procs == []  # no server process
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_each_backend_gets_a_fresh_database_and_all_are_dropped(
@@ -147,15 +164,18 @@ def test_each_backend_gets_a_fresh_database_and_all_are_dropped(
 def test_a_failing_test_still_drops_its_database(dualwrite_db):
     with dualwrite_db.engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE doomed (id INTEGER)")
+    with open("names.txt", "a") as names:
+        names.write(dualwrite_db.name + "\\n")
     assert False, "planted failure"
 """)
-    before = our_databases(url)
     result = pytester.runpytest("--dualwrite", "--dualwrite-backend=sqlite,postgres", "-s", "-v")
     result.assert_outcomes(passed=2, failed=2)
     result.stdout.fnmatch_lines(["*test_sees_only_its_own_database?sqlite? DB sqlite dualwrite_*",
                                  "*test_sees_only_its_own_database?postgres? DB postgres "
                                  "dualwrite_*"])
-    assert our_databases(url) == before == []
+    names = (pytester.path / "names.txt").read_text().split()
+    assert len(set(names)) == 4
+    assert still_there(pytester, url) == []
 
 
 def test_the_url_database_is_never_touched(pytester: pytest.Pytester,
@@ -191,9 +211,14 @@ def test_xdist_workers_get_their_own_databases(pytester: pytest.Pytester,
         f"    with dualwrite_db.engine.begin() as conn:\n"
         f"        assert sa.inspect(conn).get_table_names() == []\n"
         f"        conn.exec_driver_sql('CREATE TABLE t{i} (id INTEGER)')\n"
+        f"    with open('names.txt', 'a') as names:\n"
+        f"        names.write(dualwrite_db.name + '\\n')\n"
         for i in range(8))
     pytester.makepyfile("import sqlalchemy as sa\n" + many)
     result = pytester.runpytest_subprocess("--dualwrite", "--dualwrite-backend=sqlite,postgres",
                                            "-n", "2", "-p", "xdist")
     result.assert_outcomes(passed=16)
-    assert our_databases(url) == []
+    names = (pytester.path / "names.txt").read_text().split()
+    assert len(set(names)) == 16
+    assert any("_gw0_" in n for n in names) and any("_gw1_" in n for n in names)
+    assert still_there(pytester, url) == []

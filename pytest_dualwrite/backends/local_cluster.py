@@ -75,6 +75,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _reachable_by_others(folder: Path) -> bool:
+    """Whether every folder above `folder` lets other users through (o+x)."""
+    for part in [folder, *folder.parents]:
+        try:
+            if not part.stat().st_mode & 0o001:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _base_folder(user: pwd.struct_passwd | None) -> str | None:
+    """Where to make the cluster's folder: the temp folder, unless the server's user could
+    not reach it (a private TMPDIR under root's home), then /tmp."""
+    base = Path(tempfile.gettempdir())
+    if user is None or _reachable_by_others(base):
+        return None
+    return "/tmp"
+
+
 def _unprivileged_user() -> pwd.struct_passwd | None:
     """None when we are not root; else the `postgres` user if any, else `nobody`."""
     if os.geteuid() != 0:
@@ -105,7 +125,7 @@ class LocalCluster:
     @classmethod
     def start(cls, bindir: Path, timeout: float = 60.0) -> LocalCluster:
         user = _unprivileged_user()
-        root = Path(tempfile.mkdtemp(prefix="dualwrite-pg-"))
+        root = Path(tempfile.mkdtemp(prefix="dualwrite-pg-", dir=_base_folder(user)))
         data, sockets = root / "data", root / "sockets"
         sockets.mkdir()
         run_as: dict[str, int] = {}
