@@ -73,11 +73,12 @@ def each_step_preserves_rows(session: Any, backend: Backend) -> None:
 
 def models_match_migrations(session: Any, backend: Backend | None) -> None:
     """The models equal what the migrations build: by reflection, or statically by fold."""
-    from .schema.diff import diff
+    from .schema.diff import diff, notes_for
     from .schema.from_models import from_models
     from .schema.render import render
 
-    expected = from_models(session.settings.models)
+    dialect = backend.name if backend is not None else session.runner("postgres").source
+    expected = from_models(session.settings.models, dialect=dialect)
     if backend is None:
         from .schema.from_sql import from_sql
 
@@ -101,8 +102,9 @@ def models_match_migrations(session: Any, backend: Backend | None) -> None:
     if differences:
         raise DualWriteAssertion(
             f"models differ from the migrations ({path}): {len(differences)} difference(s)",
-            [("drift", render(differences, title=f"models vs migrations ({path})",
-                              notes=actual.notes))])
+            [("drift", render(differences, expected="models", actual="migrations",
+                              title=f"models vs migrations ({path})",
+                              notes=notes_for(expected, actual)))])
 
 
 MIGRATION_CHECKS: dict[str, Check] = {

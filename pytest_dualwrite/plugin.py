@@ -167,7 +167,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         name = str(folder.relative_to(config.rootpath))
     except ValueError:
         name = str(folder)
-    node = ChecksNode.from_parent(session, name=name, checks=checks)
+    node = ChecksNode.from_parent(session, name=name, nodeid=name, checks=checks)
     items[:0] = node.collect()
 
 

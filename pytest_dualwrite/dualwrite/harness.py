@@ -87,6 +87,9 @@ class Harness:
         self.stats = Stats()
         self._schemas: dict[int, Schema] = {}
         self.sides = Sides(spec)
+        self._write_strategies: dict[Any, SearchStrategy[dict[str, Any]]] = {}
+        self._fresh_keys: SearchStrategy[Any] | None = None
+        self._chosen: SearchStrategy[set[str]] | None = None
 
     # --- databases ----------------------------------------------------------------------
     def _key(self, index: int) -> tuple[Any, ...]:
@@ -198,32 +201,44 @@ class Harness:
         rows = conn.execute(sa.select(*source.c).order_by(*source.c)).all()
         return [r[0] if len(keys) == 1 else tuple(r) for r in rows]
 
-    def _parent_values(self, conn: sa.Connection, schema: Schema) -> dict[str, Any]:
-        """FK columns of a generated write drawn from parent rows that exist now."""
+    def _parent_values(self, conn: sa.Connection, schema: Schema) -> dict[str, tuple[Any, ...]]:
+        """FK columns of a generated write: the parent keys that exist now."""
         table = schema.table(self.spec.old_table or "")
-        out: dict[str, Any] = {}
+        out: dict[str, tuple[Any, ...]] = {}
         for fk in table.foreign_keys:
             if len(fk.columns) != 1 or fk.ref_table == table.name:
                 continue
             ref = sa.table(fk.ref_table, sa.column(fk.ref_columns[0]))
             values = conn.execute(sa.select(ref.c[0]).distinct().order_by(ref.c[0])
                                   .limit(50)).scalars().all()
-            if not values:
-                continue
-            strategy: SearchStrategy[Any] = st.sampled_from(values)
-            if table.column(fk.columns[0]).nullable:
-                strategy = st.none() | strategy
-            out[fk.columns[0]] = strategy
+            if values:
+                out[fk.columns[0]] = tuple(values)
         return out
 
     def write_strategy(self, conn: sa.Connection) -> SearchStrategy[dict[str, Any]]:
-        """One row the app writes at the live schema: every key column generated."""
+        """One row the app writes at the live schema: every key column generated.
+
+        Built once per set of parent keys: building a row strategy resolves every column,
+        far dearer than drawing from it, and a state machine draws one per step.
+        """
         schema = self.schema(self.live)
-        overrides: dict[str, Any] = {k: ... for k in self.spec.old_keys}
-        overrides.update(self._parent_values(conn, schema))
-        overrides.update(self.spec.strategies or {})
-        return row(self.spec.old_table or "", schema=schema, backend=self.backend.name,
-                   overrides=overrides)
+        parents = self._parent_values(conn, schema)
+        cache_key = tuple(sorted(parents.items()))
+        strategy = self._write_strategies.get(cache_key)
+        if strategy is None:
+            table = schema.table(self.spec.old_table or "")
+            overrides: dict[str, Any] = {k: ... for k in self.spec.old_keys}
+            for column, values in parents.items():
+                choice: SearchStrategy[Any] = st.sampled_from(values)
+                overrides[column] = st.none() | choice if table.column(column).nullable \
+                    else choice
+            overrides.update(self.spec.strategies or {})
+            strategy = row(table, schema=schema, backend=self.backend.name,
+                           overrides=overrides)
+            if len(self._write_strategies) > 64:
+                self._write_strategies.clear()
+            self._write_strategies[cache_key] = strategy
+        return strategy
 
     def changes_strategy(self, conn: sa.Connection) -> SearchStrategy[dict[str, Any]]:
         """A non-empty subset of the mapped columns with new values."""
@@ -233,20 +248,23 @@ class Harness:
             c.name for c in table.columns
             if c.name not in self.spec.old_keys and not c.autoincrement]
         full = self.write_strategy(conn)
-        chosen = st.sets(st.sampled_from(columns), min_size=1) if columns else st.just(set())
-        return st.tuples(full, chosen).map(
+        if self._chosen is None:
+            self._chosen = st.sets(st.sampled_from(columns), min_size=1) if columns \
+                else st.just(set())
+        return st.tuples(full, self._chosen).map(
             lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
 
     def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
         """Mostly existing keys; sometimes a neighbour or a key that does not exist."""
-        schema = self.schema(self.live)
-        table = schema.table(self.spec.old_table or "")
-        fresh: SearchStrategy[Any] = st.tuples(*(
-            from_column(table.column(k), backend=self.backend.name)
-            for k in self.spec.old_keys))
-        if len(self.spec.old_keys) == 1:
-            fresh = fresh.map(lambda t: t[0])
-        options = [fresh]
+        if self._fresh_keys is None:
+            table = self.schema(self.live).table(self.spec.old_table or "")
+            fresh: SearchStrategy[Any] = st.tuples(*(
+                from_column(table.column(k), backend=self.backend.name)
+                for k in self.spec.old_keys))
+            if len(self.spec.old_keys) == 1:
+                fresh = fresh.map(lambda t: t[0])
+            self._fresh_keys = fresh
+        options = [self._fresh_keys]
         if keys:
             near = [n for k in keys for n in _neighbours(k)]
             options = [st.sampled_from(keys), st.sampled_from(keys)] + (

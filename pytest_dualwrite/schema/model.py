@@ -54,6 +54,53 @@ class ColumnType:
             parts.append(f" {self.variant}")
         return "".join(parts)
 
+    def describe(self) -> str:
+        """The type as a person writes it in SQL (`varchar(255)`, `timestamp with time zone`).
+
+        Reports show this rather than `str()`, which names the family for debugging.
+        """
+        words = _DESCRIBE.get((self.family, self.length)) or _DESCRIBE.get((self.family, None))
+        text = words or self.variant or self.family
+        if self.family == "string":
+            if self.variant == "char":
+                text = f"char({self.length})" if self.length is not None else "char"
+            elif self.length is not None:
+                text = f"varchar({self.length})"
+        elif self.family == "numeric" and self.precision is not None:
+            text = f"numeric({self.precision},{self.scale or 0})"
+        elif self.family in ("timestamp", "time"):
+            text = self.family + (f"({self.precision})" if self.precision is not None else "")
+            text += " with time zone" if self.timezone else ""
+        elif self.family == "json":
+            text = self.variant or "json"
+        elif self.family == "enum":
+            text = f"enum {self.variant or ''}".rstrip()
+            if self.values:
+                text += " (" + ", ".join(repr(v) for v in self.values) + ")"
+        elif self.family == "array":
+            text = f"{self.variant or '?'}[]"
+        elif self.family == "unknown" and not self.variant:
+            text = "unknown"
+        return text
+
+
+_DESCRIBE = {
+    ("integer", 2): "smallint",
+    ("integer", 4): "integer",
+    ("integer", 8): "bigint",
+    ("integer", None): "integer",
+    ("float", 4): "real",
+    ("float", 8): "double precision",
+    ("float", None): "float",
+    ("string", None): "text",
+    ("numeric", None): "numeric",
+    ("boolean", None): "boolean",
+    ("binary", None): "binary",
+    ("date", None): "date",
+    ("interval", None): "interval",
+    ("uuid", None): "uuid",
+}
+
 
 @dataclass(frozen=True)
 class Column:
@@ -126,6 +173,18 @@ class Schema:
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # What a producer could not see (opaque statements, untyped SQLite columns): shown, not hidden.
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # Who produced this value ("migrations", "models", "postgres", "sqlite"): report titles.
+    source: str = field(default="", compare=False)
+    # Capabilities: what the producer can tell. The comparer compares a property only where
+    # both sides can tell it, and lists what it skipped, instead of testing "if sqlite".
+    # Types are exact (False: SQLite affinities; compared by storage class only).
+    exact_types: bool = field(default=True, compare=False)
+    # Check constraints were read (False: the producer could not read them reliably).
+    has_checks: bool = field(default=True, compare=False)
+    # ON DELETE / ON UPDATE of foreign keys were read.
+    has_fk_actions: bool = field(default=True, compare=False)
+    # Named enum types exist as schema objects (False on SQLite: an enum is just text there).
+    has_enums: bool = field(default=True, compare=False)
 
     def table(self, name: str) -> Table:
         for t in self.tables:
@@ -140,6 +199,13 @@ class Schema:
     def table_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.tables)
 
+    def enum(self, name: str) -> tuple[str, ...]:
+        for enum_name, labels in self.enums:
+            if enum_name == name.lower():
+                return labels
+        raise KeyError(name)
+
     def normalized(self) -> Schema:
         """Sort tables so producers that meet them in other orders still compare equal."""
-        return replace(self, tables=tuple(sorted(self.tables, key=lambda t: t.name)))
+        return replace(self, tables=tuple(sorted(self.tables, key=lambda t: t.name)),
+                       enums=tuple(sorted(self.enums)))

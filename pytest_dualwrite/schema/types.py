@@ -1,0 +1,435 @@
+"""Normalization every producer shares: type spellings and SQL fragments.
+
+The migrations say `character varying(255)`, Postgres reflects `VARCHAR(255)`, the models
+say `String(255)`; a default is `now()` in one place and `CURRENT_TIMESTAMP` in another.
+Each producer maps what it sees through this one module, so the comparer meets a single
+spelling and whatever it reports is a real difference, not a quirk of the reader.
+
+SQL fragments (defaults, checks, index expressions and WHERE clauses) are parsed with
+sqlglot, rewritten on the tree, and generated again in one canonical form (Postgres
+spelling). Decisions, each one a quirk that made drift checks cry wolf:
+
+- parentheses are dropped and put back only where precedence needs them;
+- a cast of a literal, an array or `NULL` is dropped (`'x'::character varying` is `'x'`),
+  and so is any cast to a text type (Postgres adds `(role)::text` to checks);
+- `x = ANY (ARRAY[...])` is `x IN (...)`, `x <> ALL (ARRAY[...])` is `NOT x IN (...)`;
+  the items of an IN list are sorted (a set has no order);
+- `x BETWEEN a AND b` is `x >= a AND x <= b` (what Postgres stores);
+- `NOT x IS NULL` is `x IS NOT NULL` (sqlglot reads the two spellings differently);
+- `now()`, `CURRENT_TIMESTAMP` and `transaction_timestamp()` are one function;
+- identifiers are lower-cased and unqualified; names with capitals were folded already;
+- an ISO date/time string is written one way (`'2024-01-01'` = `'2024-01-01 00:00:00+00'`:
+  Postgres stores the latter, in the server's time zone, which is assumed to be UTC).
+
+A default is further read through its column's type: `0`, `'f'` and `false` are FALSE for a
+boolean, `'0'` is `0` for a number, and JSON text is re-dumped in one layout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+import sqlglot
+from sqlalchemy.dialects import postgresql as sa_pg
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from .model import ColumnType
+
+T = exp.DataType.Type
+
+# What each dialect's own DDL can tell: SQLite keeps declared type text with affinity
+# semantics and has no named enum types.
+DIALECT_CAPABILITIES: dict[str, dict[str, bool]] = {
+    "postgres": {"exact_types": True, "has_enums": True},
+    "sqlite": {"exact_types": False, "has_enums": False},
+    "mysql": {"exact_types": True, "has_enums": False},
+}
+# sqlglot's names -> SQLAlchemy's, for variants (`with_variant(JSONB, "postgresql")`).
+SA_DIALECT_NAMES = {"postgres": "postgresql", "sqlite": "sqlite", "mysql": "mysql"}
+
+_INT_SIZES = {
+    T.TINYINT: 2, T.SMALLINT: 2, T.SMALLSERIAL: 2, T.INT: 4, T.MEDIUMINT: 4, T.SERIAL: 4,
+    T.BIGINT: 8, T.BIGSERIAL: 8, T.UTINYINT: 2, T.USMALLINT: 2, T.UINT: 4, T.UBIGINT: 8,
+}
+SERIAL_TYPES = frozenset({T.SERIAL, T.SMALLSERIAL, T.BIGSERIAL})
+_TEXT = {T.TEXT, T.VARCHAR, T.NVARCHAR, T.MEDIUMTEXT, T.LONGTEXT, T.TINYTEXT, T.NAME}
+_CHAR = {T.CHAR, T.NCHAR, T.BPCHAR}
+_BINARY = {T.BINARY, T.VARBINARY, T.BLOB, T.MEDIUMBLOB, T.LONGBLOB, T.TINYBLOB}
+_TIMESTAMP = {T.TIMESTAMP, T.DATETIME, T.DATETIME2, T.SMALLDATETIME, T.TIMESTAMPNTZ}
+_TIMESTAMP_TZ = {T.TIMESTAMPTZ, T.TIMESTAMPLTZ}
+
+
+def _params(dt: exp.DataType) -> list[int | None]:
+    out: list[int | None] = []
+    for param in dt.expressions:
+        text = param.name if isinstance(param, exp.DataTypeParam) else param.sql()
+        out.append(int(text) if text.isdigit() else None)
+    return out
+
+
+def udt_name(dt: exp.DataType) -> str:
+    """The bare, lower-cased name of a user-defined type (`public.Status` -> `status`)."""
+    kind = dt.args.get("kind")
+    text = kind.sql() if isinstance(kind, exp.Expression) else str(kind or "")
+    return text.rsplit(".", 1)[-1].strip('"').lower()
+
+
+def from_sqlglot(dt: exp.DataType, enums: dict[str, tuple[str, ...]] | None = None) -> ColumnType:
+    """A sqlglot `DataType` (from DDL in any dialect) as a `ColumnType`.
+
+    `enums` are the enum types known at this point: a user-defined type of that name is an
+    enum, any other user-defined type stays `unknown` with its name as `variant`.
+    """
+    kind, params = dt.this, _params(dt)
+    first = params[0] if params else None
+    if kind in _INT_SIZES:
+        return ColumnType("integer", length=_INT_SIZES[kind])
+    if kind in (T.DECIMAL, T.BIGDECIMAL):
+        return numeric(first, params[1] if len(params) > 1 else None)
+    if kind in (T.FLOAT, T.DOUBLE):
+        size = 4 if kind == T.FLOAT or (first is not None and first <= 24) else 8
+        return ColumnType("float", length=size)
+    if kind == T.BOOLEAN:
+        return ColumnType("boolean")
+    if kind in _TEXT or kind in _CHAR:
+        return ColumnType("string", length=first, variant="char" if kind in _CHAR else None)
+    if kind in _BINARY:
+        return ColumnType("binary")
+    if kind in (T.DATE, T.DATE32):
+        return ColumnType("date")
+    if kind in (T.TIME, T.TIMETZ):
+        return ColumnType("time", precision=first, timezone=kind == T.TIMETZ)
+    if kind in _TIMESTAMP or kind in _TIMESTAMP_TZ:
+        return ColumnType("timestamp", precision=first, timezone=kind in _TIMESTAMP_TZ)
+    if kind == T.INTERVAL:
+        return ColumnType("interval")
+    if kind == T.UUID:
+        return ColumnType("uuid")
+    if kind in (T.JSON, T.JSONB):
+        return ColumnType("json", variant=kind.name.lower())
+    if kind == T.ENUM:
+        return ColumnType("enum", values=tuple(e.name for e in dt.expressions))
+    if kind == T.ARRAY and dt.expressions:
+        inner = dt.expressions[0]
+        element = from_sqlglot(inner, enums) if isinstance(inner, exp.DataType) else None
+        return ColumnType("array", variant=element.describe() if element else "unknown")
+    if kind == T.USERDEFINED:
+        name = udt_name(dt)
+        if enums is not None and name in enums:
+            return ColumnType("enum", variant=name, values=enums[name])
+        return ColumnType("unknown", variant=name or None)
+    return ColumnType("unknown", variant=kind.name.lower())
+
+
+def numeric(precision: int | None, scale: int | None) -> ColumnType:
+    """NUMERIC(10) is NUMERIC(10,0) everywhere; keep one spelling of it."""
+    if precision is not None and scale is None:
+        scale = 0
+    return ColumnType("numeric", precision=precision, scale=scale)
+
+
+def from_type_text(text: str, dialect: str = "postgres") -> ColumnType:
+    """Declared type text (what SQLite stored) as a `ColumnType`.
+
+    Read as Postgres first: its vocabulary is the widest (`TIMESTAMPTZ`, `UUID`, `TEXT[]`),
+    and SQLite keeps whatever the migrations wrote. An empty declaration is `unknown`.
+    """
+    if not text.strip():
+        return ColumnType("unknown")
+    for read in dict.fromkeys(("postgres", dialect)):
+        try:
+            return from_sqlglot(exp.DataType.build(text, dialect=read, udt=True))
+        except (SqlglotError, ValueError):
+            continue
+    return ColumnType("unknown", variant=text.strip().lower())
+
+
+def sa_dialect(name: str) -> sa.engine.Dialect:
+    """A SQLAlchemy dialect object for compiling model DDL fragments; no driver needed."""
+    from sqlalchemy.dialects import mysql, sqlite
+
+    factories = {"postgres": sa_pg.dialect, "sqlite": sqlite.dialect, "mysql": mysql.dialect}
+    return factories.get(name, sa_pg.dialect)()
+
+
+def resolve_sa_type(t: Any, dialect: str | None) -> Any:
+    """The type a dialect really gets: its `with_variant` choice, a decorator's impl."""
+    if dialect:
+        t = getattr(t, "_variant_mapping", {}).get(SA_DIALECT_NAMES.get(dialect, dialect), t)
+    if isinstance(t, sa.types.TypeDecorator):
+        impl = t.load_dialect_impl(sa_dialect(dialect)) if dialect else t.impl_instance
+        return resolve_sa_type(impl, dialect)
+    return t
+
+
+def from_sqlalchemy(t: Any, dialect: str | None = None) -> ColumnType:
+    """A SQLAlchemy type instance (generic, dialect or reflected) as a `ColumnType`.
+
+    A generic type says less than a dialect one: `sa.JSON` leaves the JSON variant open,
+    where `postgresql.JSONB` fixes it; the comparer only compares what both sides state.
+    """
+    t = resolve_sa_type(t, dialect)
+    if isinstance(t, sa.Enum):
+        if not t.native_enum:
+            return ColumnType("string", length=t.length)
+        return ColumnType("enum", variant=(t.name or "").lower() or None, values=tuple(t.enums))
+    if isinstance(t, sa.ARRAY):
+        return ColumnType("array", variant=from_sqlalchemy(t.item_type, dialect).describe())
+    if isinstance(t, sa.JSON):
+        if isinstance(t, sa_pg.JSONB):
+            return ColumnType("json", variant="jsonb")
+        return ColumnType("json", variant="json" if isinstance(t, sa_pg.JSON) else None)
+    if isinstance(t, sa.Boolean):
+        return ColumnType("boolean")
+    if isinstance(t, sa.Integer):
+        size = 8 if isinstance(t, sa.BigInteger) else 2 if isinstance(t, sa.SmallInteger) else 4
+        return ColumnType("integer", length=size)
+    if isinstance(t, sa.Float):
+        precision = getattr(t, "precision", None)
+        small = isinstance(t, sa.REAL) or (precision is not None and precision <= 24)
+        return ColumnType("float", length=8 if isinstance(t, sa.Double) or not small else 4)
+    if isinstance(t, sa.Numeric):
+        return numeric(t.precision, t.scale)
+    if isinstance(t, sa.Uuid):
+        return ColumnType("uuid")
+    if isinstance(t, sa.String):
+        fixed = isinstance(t, (sa.CHAR, sa.NCHAR))
+        return ColumnType("string", length=t.length, variant="char" if fixed else None)
+    if isinstance(t, (sa.LargeBinary, sa.BINARY, sa.VARBINARY)):
+        return ColumnType("binary")
+    if isinstance(t, sa.DateTime):
+        return ColumnType("timestamp", precision=getattr(t, "precision", None),
+                          timezone=bool(t.timezone))
+    if isinstance(t, sa.Date):
+        return ColumnType("date")
+    if isinstance(t, sa.Time):
+        return ColumnType("time", precision=getattr(t, "precision", None),
+                          timezone=bool(t.timezone))
+    if isinstance(t, (sa.Interval, sa_pg.INTERVAL)):
+        return ColumnType("interval")
+    if isinstance(t, sa.types.NullType):
+        return ColumnType("unknown")
+    name = getattr(t, "__visit_name__", None) or type(t).__name__
+    return ColumnType("unknown", variant=str(name).lower())
+
+
+# --- SQL fragments ------------------------------------------------------------------------
+
+_NOW_NAMES = {"now", "transaction_timestamp"}
+_PRECEDENCE: dict[type, int] = {
+    exp.Or: 1, exp.And: 2, exp.Not: 3,
+    **dict.fromkeys((exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.Like,
+                     exp.ILike, exp.In, exp.Between, exp.SimilarTo, exp.NullSafeEQ,
+                     exp.Glob), 4),
+    **dict.fromkeys((exp.Add, exp.Sub, exp.DPipe), 5),
+    **dict.fromkeys((exp.Mul, exp.Div, exp.Mod, exp.IntDiv), 6),
+    exp.Neg: 7,
+}
+_ASSOCIATIVE = (exp.And, exp.Or, exp.Add, exp.Mul, exp.DPipe)
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# An ISO date or timestamp in a string literal: Postgres stores `'2024-01-01'` compared with a
+# timestamptz column as `'2024-01-01 00:00:00+00'` (in the server's time zone, UTC assumed).
+_MOMENT = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})"
+                     r"(?:[ T](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
+                     r"\s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?")
+_UTC = {None, "Z", "+00", "-00", "+00:00", "+0000", "-00:00"}
+_TRUE = {"t", "true", "1", "y", "yes", "on"}
+_FALSE = {"f", "false", "0", "n", "no", "off"}
+
+
+def parse_fragment(text: str | exp.Expression, dialect: str) -> exp.Expression | None:
+    """Parse an expression; None where sqlglot cannot read it (the caller keeps the text)."""
+    if isinstance(text, exp.Expression):
+        return text.copy()
+    try:
+        tree = sqlglot.parse_one(text, read=dialect)
+    except SqlglotError:
+        return None
+    return tree if isinstance(tree, exp.Expression) else None
+
+
+@lru_cache(maxsize=512)
+def _needs_quotes(name: str) -> bool:
+    """Quote only what would not read back as the same column (`select`, `my col`)."""
+    try:
+        tree = sqlglot.parse_one(f"{name} > 0", read="postgres")
+    except SqlglotError:
+        return True
+    return not (isinstance(tree.this, exp.Column) and tree.this.name == name)
+
+
+def _is_text_type(dt: Any) -> bool:
+    if not isinstance(dt, exp.DataType):
+        return isinstance(dt, exp.ObjectIdentifier)  # ::regclass and friends
+    if dt.this == T.ARRAY:
+        return all(_is_text_type(e) for e in dt.expressions)
+    return dt.this in _TEXT or dt.this in _CHAR
+
+
+def _droppable_cast(node: exp.Cast) -> bool:
+    inner = node.this
+    if isinstance(inner, exp.Neg):
+        inner = inner.this
+    return isinstance(inner, (exp.Literal, exp.Array, exp.Null, exp.Boolean)) or _is_text_type(
+        node.args.get("to"))
+
+
+def _array_items(node: exp.Expression | None) -> list[exp.Expression] | None:
+    if isinstance(node, (exp.Any, exp.All)):
+        node = node.this
+    elif isinstance(node, exp.Anonymous) and node.name.upper() == "ALL":  # how sqlglot reads ALL
+        node = (node.expressions or [None])[0]
+    else:
+        return None
+    return list(node.expressions) if isinstance(node, exp.Array) else None
+
+
+def _moment(match: re.Match[str]) -> str:
+    time = match["time"] or "00:00:00"
+    time = time + ":00" if len(time) == 5 else time
+    time = time.rstrip("0").rstrip(".") if "." in time else time
+    tz = "" if match["tz"] in _UTC else match["tz"]
+    if time == "00:00:00" and not tz:
+        return match["date"]
+    return f"{match['date']} {time}{tz}"
+
+
+def _simplify(node: exp.Expression) -> exp.Expression:
+    """One rewrite step, applied bottom-up: children are already canonical."""
+    if isinstance(node, exp.Paren):
+        return node.this
+    if isinstance(node, exp.Cast) and _droppable_cast(node):
+        return node.this
+    if isinstance(node, exp.Identifier):
+        name = node.name.lower()
+        return exp.Identifier(this=name, quoted=_needs_quotes(name))
+    if isinstance(node, exp.Column):
+        for part in ("table", "db", "catalog"):
+            node.set(part, None)
+        return node
+    if isinstance(node, exp.Anonymous) and node.name.lower() in _NOW_NAMES and not node.expressions:
+        return exp.CurrentTimestamp()
+    if isinstance(node, (exp.EQ, exp.NEQ)):
+        items = _array_items(node.expression)
+        any_ = isinstance(node.expression, exp.Any)
+        if items is not None and isinstance(node, exp.EQ) and any_:
+            return _simplify(exp.In(this=node.this, expressions=items))
+        if items is not None and isinstance(node, exp.NEQ) and not any_:
+            return exp.Not(this=_simplify(exp.In(this=node.this, expressions=items)))
+    if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):  # dialects disagree here
+        inner = node.this
+        inner.set("negate", not inner.args.get("negate"))
+        return inner
+    if isinstance(node, exp.Is) and not node.args.get("negate"):
+        node.set("negate", None)
+    if isinstance(node, exp.Between):
+        low = exp.GTE(this=node.this.copy(), expression=node.args["low"])
+        return exp.And(this=low, expression=exp.LTE(this=node.this, expression=node.args["high"]))
+    moment = _MOMENT.fullmatch(node.name) if isinstance(node, exp.Literal) else None
+    if moment and node.is_string:
+        return exp.Literal.string(_moment(moment))
+    if isinstance(node, exp.In) and node.expressions:
+        node.set("expressions", sorted(node.expressions, key=lambda e: e.sql("postgres")))
+    return node
+
+
+def _rewrite(node: exp.Expression) -> exp.Expression:
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expression):
+            node.set(key, _rewrite(value))
+        elif isinstance(value, list):
+            node.set(key, [_rewrite(v) if isinstance(v, exp.Expression) else v for v in value])
+    return _simplify(node)
+
+
+def _reparen(node: exp.Expression) -> exp.Expression:
+    """Put back exactly the parentheses precedence needs, so the text is unambiguous."""
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expression):
+            node.set(key, _reparen(value))
+        elif isinstance(value, list):
+            node.set(key, [_reparen(v) if isinstance(v, exp.Expression) else v for v in value])
+    rank = _PRECEDENCE.get(type(node))
+    if rank is None:
+        return node
+    unary = isinstance(node, (exp.Not, exp.Neg))
+    for key in ("this", "expression"):
+        child = node.args.get(key)
+        child_rank = _PRECEDENCE.get(type(child))
+        if child_rank is None:
+            continue
+        same_ok = not unary and type(child) is type(node) and (
+            key == "this" or isinstance(node, _ASSOCIATIVE))
+        if child_rank < rank or (child_rank == rank and not same_ok):
+            node.set(key, exp.Paren(this=child))
+    return node
+
+
+def canonical_sql(text: str | exp.Expression, dialect: str) -> str:
+    """A fragment in canonical form; text sqlglot cannot read is kept, whitespace folded."""
+    tree = parse_fragment(text, dialect)
+    if tree is None:
+        return " ".join(str(text).split())
+    return _reparen(_rewrite(tree)).sql(dialect="postgres")
+
+
+def canonical_default(text: str | exp.Expression | None, dialect: str,
+                      coltype: ColumnType) -> str | None:
+    """A server default in canonical form, read through its column's type family."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    tree = parse_fragment(text, dialect)
+    if tree is None:
+        return " ".join(str(text).split())
+    tree = _reparen(_rewrite(tree))
+    if isinstance(tree, exp.Null):
+        return None
+    literal = tree if isinstance(tree, exp.Literal) else None
+    value = literal.name if literal is not None else ""
+    family = coltype.family
+    if family == "boolean" and (literal is not None or isinstance(tree, exp.Boolean)):
+        word = value.lower() if literal is not None else ("true" if tree.this else "false")
+        if word in _TRUE or word in _FALSE:
+            return "TRUE" if word in _TRUE else "FALSE"
+    numeric_family = family in ("integer", "numeric", "float")
+    if numeric_family and literal is not None and NUMBER.fullmatch(value):
+        return value
+    if family == "string" and literal is not None and not literal.is_string:
+        return exp.Literal.string(value).sql(dialect="postgres")
+    if family == "json" and literal is not None and literal.is_string:
+        try:
+            dumped = json.dumps(json.loads(value), sort_keys=True, separators=(", ", ": "))
+        except ValueError:
+            dumped = value
+        return exp.Literal.string(dumped).sql(dialect="postgres")
+    return tree.sql(dialect="postgres")
+
+
+def is_sequence_default(text: str | None) -> bool:
+    """`nextval('t_id_seq'::regclass)`: Postgres's spelling of SERIAL, not a real default."""
+    tree = parse_fragment(text, "postgres") if text else None
+    return isinstance(tree, exp.Anonymous) and tree.name.lower() == "nextval"
+
+
+def columns_of_sql(text: str) -> frozenset[str]:
+    """Column names a canonical fragment reads; pairs checks, drops dependent objects."""
+    tree = parse_fragment(text, "postgres")
+    if tree is None:
+        return frozenset()
+    return frozenset(c.name.lower() for c in tree.find_all(exp.Column))
+
+
+def rename_column_sql(text: str, old: str, new: str) -> str:
+    """A canonical fragment with column `old` read as `new` (ALTER TABLE ... RENAME COLUMN)."""
+    tree = parse_fragment(text, "postgres")
+    if tree is None:
+        return text
+    for column in tree.find_all(exp.Column):
+        if column.name.lower() == old:
+            column.set("this", exp.to_identifier(new))
+    return canonical_sql(tree, "postgres")
