@@ -12,6 +12,7 @@ from typing import Any
 
 from .backends.base import Backend
 from .errors import DualWriteAssertion, DualWriteError, MigrationError
+from .migrations.model import canonical_dialect
 from .migrations.runner import VERSION_TABLE, Runner
 
 Check = Callable[[Any, Backend], None]
@@ -77,12 +78,12 @@ def models_match_migrations(session: Any, backend: Backend | None) -> None:
     from .schema.from_models import from_models
     from .schema.render import render
 
-    dialect = backend.name if backend is not None else session.runner("postgres").source
+    dialect = backend.name if backend is not None else canonical_dialect(session.settings.dialect)
     expected = from_models(session.settings.models, dialect=dialect)
     if backend is None:
         from .schema.from_sql import from_sql
 
-        runner: Runner = session.runner(session.settings.dialect)
+        runner: Runner = session.runner(dialect)
         statements = [s for m in runner.migrations for s in runner.statements(m, "up")]
         actual = from_sql(statements, runner.source)
         path = "static (fold of the SQL files)"

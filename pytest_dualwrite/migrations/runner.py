@@ -54,17 +54,31 @@ class Runner:
 
     # --- statements ---------------------------------------------------------------------
     def statements(self, migration: Migration, direction: str = "up") -> list[Statement]:
-        """The statements of one step, ready for the target dialect (cached)."""
-        key = (self.migrations.index(migration), direction)
-        if key not in self._statements:
-            source = migration.up if direction == "up" else migration.down
-            if not isinstance(source, SqlSource):
-                return []
-            from . import dialects
+        """The statements of one step, ready for the target dialect (cached).
 
-            self._statements[key] = dialects.prepare(
-                migration, direction, self.source, self.target)
-        return self._statements[key]
+        Steps are prepared in history order through one context, so what an earlier file
+        declares (an enum type) is known when a later one uses it.
+        """
+        from . import dialects
+
+        if self._context is None:
+            self._context = dialects.TranspileContext()
+        position = self.migrations.index(migration)
+        for i, earlier in enumerate(self.migrations[: position + 1]):
+            for way in ("up", "down"):
+                step = earlier.up if way == "up" else earlier.down
+                if (i, way) in self._statements or not isinstance(step, SqlSource):
+                    continue
+                if way == "down" and earlier is not migration:
+                    continue  # downs are prepared when asked for
+                self._statements[(i, way)] = dialects.prepare(
+                    earlier, way, self.source, self.target, context=self._context)
+        return self._statements.get((position, direction), [])
+
+    @property
+    def notes(self) -> list[str]:
+        """Statements skipped or adjusted for the target (e.g. CREATE EXTENSION on SQLite)."""
+        return [str(note) for note in getattr(self._context, "notes", [])]
 
     def prepare_all(self) -> None:
         """Split and transpile every step now, so a problem shows before anything runs."""
