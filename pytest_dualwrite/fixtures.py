@@ -13,6 +13,7 @@ import pytest
 from .backends.base import Backend
 from .database import DualwriteDB
 from .errors import BackendUnavailable, DualWriteError
+from .migrations.model import Migration
 from .session import Session
 
 SESSION_KEY = pytest.StashKey[Session]()
@@ -57,8 +58,19 @@ def dualwrite_db(
 ) -> Iterator[DualwriteDB]:
     """A fresh, empty database that no other test sees; dropped after the test."""
     session = _session_or_skip(request.config)
-    db = DualwriteDB.create(dualwrite_backend, session.migrations_or_none())
+    runner = session.runner(dualwrite_backend.name) if session.migrations_folder() else None
+    db = DualwriteDB(dualwrite_backend, dualwrite_backend.create_database(), runner)
     try:
         yield db
     finally:
         db.close()
+
+
+@pytest.fixture
+def dualwrite_migrations(request: pytest.FixtureRequest) -> list[Migration]:
+    """The migrations discovered in `dualwrite_migrations`, in the order they apply."""
+    session = _session_or_skip(request.config)
+    found = session.migrations_or_none()
+    if found is None:
+        pytest.skip("no migrations folder: set dualwrite_migrations (ini)")
+    return list(found[0])

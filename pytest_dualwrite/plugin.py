@@ -16,12 +16,18 @@ import pytest
 
 from .dualwrite.spec import DualWrite
 from .errors import ConfigError, DualWriteError
-from .fixtures import SESSION_KEY, dualwrite_backend, dualwrite_db, get_session
+from .fixtures import (
+    SESSION_KEY,
+    dualwrite_backend,
+    dualwrite_db,
+    dualwrite_migrations,
+    get_session,
+)
 from .items import ChecksNode, DualWriteItem, result_of
 from .session import Session
 from .settings import SETTINGS, resolve
 
-__all__ = ["dualwrite_backend", "dualwrite_db"]
+__all__ = ["dualwrite_backend", "dualwrite_db", "dualwrite_migrations"]
 
 
 def _cli_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
