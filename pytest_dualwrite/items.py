@@ -95,7 +95,13 @@ def result_of(item: DualWriteItem, report: pytest.TestReport,
         else:
             message = getattr(value, "summary", None) or str(value).splitlines()[0]
             counterexample = getattr(value, "data", None)
+    figures = dict(item.figures)
+    # Mismatches: the differing records of the (shrunk) counterexample, not every failing
+    # example hypothesis tried on the way.
+    figures["mismatches"] = len(counterexample["differences"]) if counterexample else (
+        1 if outcome in ("failed", "error") and "mismatches" in figures
+        and figures["mismatches"] else 0)
     return ItemResult(nodeid=item.nodeid, group=item.parent.name if item.parent else "",
                       check=item.check_name, backend=item.backend_name, outcome=outcome,
-                      duration=round(report.duration, 4), figures=dict(item.figures),
+                      duration=round(report.duration, 4), figures=figures,
                       message=message, counterexample=counterexample)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.runner import collect_one_node
 
 from .dualwrite.spec import DualWrite
 from .errors import ConfigError, DualWriteError
@@ -174,7 +175,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     except ValueError:
         name = str(folder)
     node = ChecksNode.from_parent(session, name=name, nodeid=name, checks=checks)
-    items[:0] = node.collect()
+    # Report the node as collected, so counts ("collected N items") and -k see its items.
+    report = collect_one_node(node)
+    config.hook.pytest_collectreport(report=report)
+    items[:0] = [x for x in report.result if isinstance(x, pytest.Item)]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,6 +3,7 @@ backends; each planted bug is caught, naming the operation and the field."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -73,6 +74,13 @@ def test_planted_bug_is_caught(products: pytest.Pytester, monkeypatch: pytest.Mo
     result.assert_outcomes(failed=len(backends()))
     out = result.stdout.str()
     assert shown in out
-    assert "--- operations ---" in out and "--- differences ---" in out or \
+    assert ("--- operations ---" in out and "--- differences ---" in out) or \
         "--- traceback of catalog.backfill ---" in out
     assert "sqlalchemy/engine" not in out or bug == "not_idempotent"
+    # Each failure's counterexample shrinks to at most three rows (generated or written).
+    failures = re.split(r"^_{3,} .* _{3,}$", out, flags=re.MULTILINE)[1:]
+    assert len(failures) == len(backends())
+    for text in failures:
+        operations = text.split("--- operations ---")[1].split("---")[0]
+        rows = re.findall(r"^\s*\d+\.\s+(?:\{|write\()", operations, flags=re.MULTILINE)
+        assert 1 <= len(rows) <= 3, operations
