@@ -32,12 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     lock.add_argument("folder")
     lock.add_argument("--allow-gaps", action="store_true")
     lock.set_defaults(run=_lock)
-    try:
-        from .drift_cli import add_drift_command
+    from .drift_cli import add_drift_command
 
-        add_drift_command(commands)
-    except ImportError:  # pragma: no cover - the drift command lands with the schema package
-        pass
+    add_drift_command(commands)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

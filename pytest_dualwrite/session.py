@@ -140,6 +140,11 @@ class Session:
         }
         if self.settings.examples:
             overrides["max_examples"] = self.settings.examples
+        if parent.stateful_step_count == hypothesis.settings.default.stateful_step_count:
+            # 25 operations reach every interleaving our rules make (a backfill of ten rows
+            # in batches, with writes between) at half the cost of hypothesis' 50; a
+            # profile that sets its own count keeps it.
+            overrides["stateful_step_count"] = 25
         return hypothesis.settings(parent, **overrides)
 
     def record(self, spec: DualWrite, item: str, backend: str, stats: Stats,

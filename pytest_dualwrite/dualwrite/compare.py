@@ -235,14 +235,59 @@ def _flag(cond: Any) -> sa.Case[Any]:
     return sa.case((cond, 1), else_=0)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The comparison's query for one pair of projections, built once and re-run.
+
+    A state machine compares after every operation: building the query (and on Postgres
+    reading the result types) each time cost more than running it.
+    """
+
+    old: Projection  # kept alive: the cache is keyed by their ids
+    new: Projection
+    groups: Any
+    per_key: Any
+    totals: Any
+
+    @classmethod
+    def build(cls, conn: sa.Connection, old: Projection, new: Projection, key: list[str],
+              names: list[str]) -> _Plan:
+        o, n = old.subquery(names, "dw_old"), new.subquery(names, "dw_new")
+        casts = _casts(conn, old, new, o, n, names)
+        union = sa.union_all(_side(o, names, casts, True), _side(n, names, casts, False))
+        u = union.subquery("dw_union")
+        groups = sa.select(*(u.c[c] for c in names),
+                           sa.func.sum(u.c[_OLD_N]).label(_OLD_N),
+                           sa.func.sum(u.c[_NEW_N]).label(_NEW_N)
+                           ).group_by(*(u.c[c] for c in names)).cte("dw_groups")
+        on, nn = groups.c[_OLD_N], groups.c[_NEW_N]
+        per_key = sa.select(*(groups.c[c] for c in key),
+                            sa.func.sum(on).label("dw_key_old_n"),
+                            sa.func.sum(nn).label("dw_key_new_n"),
+                            sa.func.sum(_positive(on - nn)).label("dw_miss"),
+                            sa.func.sum(_positive(nn - on)).label("dw_extra"),
+                            ).group_by(*(groups.c[c] for c in key)).cte("dw_keys")
+        k = per_key.c
+        k_old, k_new, k_miss, k_extra = k.dw_key_old_n, k.dw_key_new_n, k.dw_miss, k.dw_extra
+        totals = sa.select(*(sa.func.coalesce(sa.func.sum(e), 0) for e in (
+            k_old, k_new, k_miss, k_extra,
+            _flag((k_miss > 0) | (k_extra > 0)), _flag((k_miss > 0) & (k_extra > 0)),
+            _flag((k_miss > 0) & (k_extra == 0)), _flag((k_extra > 0) & (k_miss == 0)),
+            _flag(k_old > 1), _flag(k_new > 1),
+        )))
+        return cls(old, new, groups, per_key, totals)
+
+
 def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence[str],
-            fields: Sequence[str], *, limit: int = DEFAULT_LIMIT) -> Comparison:
+            fields: Sequence[str], *, limit: int = DEFAULT_LIMIT,
+            plans: dict[Any, Any] | None = None) -> Comparison:
     """Compare `old` and `new` as multisets of (key, fields) rows, inside the database.
 
     `key` and `fields` are compared names (a field also in `key` is compared once).
     One aggregate query answers when the sides are equal; two more fetch up to `limit`
     differing keys and duplicate keys to show. Rows of one key missing on one side and
-    extra on the other become field-level `changed` entries.
+    extra on the other become field-level `changed` entries. `plans` (a dict the caller
+    keeps) caches the built query for projections compared again and again.
     """
     key, names = list(key), list(dict.fromkeys([*key, *fields]))
     if not key:
@@ -250,29 +295,17 @@ def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence
     if _RESERVED & set(names):
         raise SpecError(f"compare: {', '.join(sorted(_RESERVED & set(names)))} is reserved "
                         "for the comparison's own columns; rename it in the projection")
-    o, n = old.subquery(names, "dw_old"), new.subquery(names, "dw_new")
-    casts = _casts(conn, old, new, o, n, names)
-    union = sa.union_all(_side(o, names, casts, True), _side(n, names, casts, False))
-    u = union.subquery("dw_union")
-    groups = sa.select(*(u.c[c] for c in names),
-                       sa.func.sum(u.c[_OLD_N]).label(_OLD_N),
-                       sa.func.sum(u.c[_NEW_N]).label(_NEW_N)
-                       ).group_by(*(u.c[c] for c in names)).cte("dw_groups")
+    cache_key = (conn.dialect.name, id(old), id(new), tuple(key), tuple(names))
+    plan = plans.get(cache_key) if plans is not None else None
+    if plan is None:
+        plan = _Plan.build(conn, old, new, key, names)
+        if plans is not None:
+            plans[cache_key] = plan
+    groups, per_key = plan.groups, plan.per_key
     on, nn = groups.c[_OLD_N], groups.c[_NEW_N]
-    per_key = sa.select(*(groups.c[c] for c in key),
-                        sa.func.sum(on).label("dw_key_old_n"),
-                        sa.func.sum(nn).label("dw_key_new_n"),
-                        sa.func.sum(_positive(on - nn)).label("dw_miss"),
-                        sa.func.sum(_positive(nn - on)).label("dw_extra"),
-                        ).group_by(*(groups.c[c] for c in key)).cte("dw_keys")
     k = per_key.c
-    k_old, k_new, k_miss, k_extra = k.dw_key_old_n, k.dw_key_new_n, k.dw_miss, k.dw_extra
-    totals = conn.execute(sa.select(*(sa.func.coalesce(sa.func.sum(e), 0) for e in (
-        k_old, k_new, k_miss, k_extra,
-        _flag((k_miss > 0) | (k_extra > 0)), _flag((k_miss > 0) & (k_extra > 0)),
-        _flag((k_miss > 0) & (k_extra == 0)), _flag((k_extra > 0) & (k_miss == 0)),
-        _flag(k_old > 1), _flag(k_new > 1),
-    )))).one()
+    k_old, k_new = k.dw_key_old_n, k.dw_key_new_n
+    totals = conn.execute(plan.totals).one()
     counts = Counts(*(int(v) for v in totals))  # in the order of Counts' fields
     if counts.missing_rows == 0 and counts.extra_rows == 0:
         return Comparison(True, tuple(key), tuple(names), counts=counts)

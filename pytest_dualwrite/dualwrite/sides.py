@@ -44,6 +44,8 @@ def _from_table(table: str, pairs: list[tuple[str, str]], label: str,
 class Sides:
     def __init__(self, spec: DualWrite) -> None:
         self.spec = spec
+        self._projections: dict[tuple[str, int], Projection] = {}
+        self._plans: dict[Any, Any] = {}
         self.names = spec.fields  # compared names: old key columns, then mapped columns
         self.old_pairs = [(n, n) for n in self.names]
         self.new_pairs = [*spec.key_map.items(), *spec.column_map.items()]

@@ -112,7 +112,11 @@ def _table(inspector: Any, conn: sa.Connection, dialect: str, name: str,
     uniques = frozenset(Unique(tuple(c.lower() for c in u["column_names"]), u.get("name"))
                         for u in inspector.get_unique_constraints(name))
     if ddl is not None and ddl.has_table(name):
-        indexes, checks = ddl.table(name).indexes, ddl.table(name).checks
+        # SQLite's Inspector loses ON DELETE of inline REFERENCES and inline UNIQUE after a
+        # sized type; the stored DDL, folded like a migration, has both.
+        stored = ddl.table(name)
+        indexes, checks = stored.indexes, stored.checks
+        fks, uniques = stored.foreign_keys, stored.uniques
     else:  # Postgres; or SQLite DDL sqlglot could not read (then checks are not compared)
         indexes = frozenset(_index(i, dialect) for i in inspector.get_indexes(name)
                             if not i.get("duplicates_constraint"))
