@@ -38,7 +38,8 @@ def pg_backend() -> Iterator[PostgresBackend]:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> Backend:
-    return request.getfixturevalue({"sqlite": "sqlite_backend", "postgres": "pg_backend"}[request.param])
+    names = {"sqlite": "sqlite_backend", "postgres": "pg_backend"}
+    return request.getfixturevalue(names[request.param])
 
 
 def tables(db: Database) -> list[str]:
