@@ -75,6 +75,24 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-dualwrite: {exc}") from None
     config.stash[SESSION_KEY] = Session(settings, rootdir=config.rootpath)
+    _cleanup_on_sigterm()
+
+
+def _cleanup_on_sigterm() -> None:
+    """A CI timeout sends SIGTERM, which would skip pytest's teardown and leave our
+    databases behind; turn it into the KeyboardInterrupt pytest already cleans up after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return  # someone else (xdist, the user) handles it
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -194,7 +212,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     session = get_session(config)
-    if session is None or not session.report.results:
+    if session is None:
+        return
+    for warning in session.warnings:
+        terminalreporter.write_line(f"dualwrite: {warning}", yellow=True)
+    if not session.report.results:
         return
     for name in session.backend_names:
         session.report.backends[name] = session.describe(name)

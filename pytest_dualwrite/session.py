@@ -35,6 +35,7 @@ class Session:
         self._harnesses: dict[tuple[int, str], Harness] = {}
         self.last_figures: dict[str, int] = {}  # what the item that just ran did
         self.report = Report()
+        self.warnings: list[str] = []
 
     @property
     def backend_names(self) -> tuple[str, ...]:
@@ -83,6 +84,7 @@ class Session:
         if name == "postgres":
             backend = start_postgres(self.postgres_choice())
             backend.admin()  # type: ignore[attr-defined]  # connect now: fail with one line
+            self._leftovers(backend)
             return backend
         raise BackendUnavailable(f"unknown backend {name!r}")
 
@@ -152,6 +154,18 @@ class Session:
         """Keep what one item did (the difference of the harness's running totals)."""
         now = stats.__dict__
         self.last_figures = {k: now[k] - before.get(k, 0) for k in now}
+
+    def _leftovers(self, backend: Backend) -> None:
+        """Report (and with --dualwrite-drop-stale, drop) databases of killed runs."""
+        stale = backend.stale_databases()  # type: ignore[attr-defined]
+        if stale and self.settings.drop_stale:
+            backend.drop_named(stale)  # type: ignore[attr-defined]
+            self.warnings.append(f"dropped {len(stale)} stale dualwrite_* database(s) left "
+                                 f"by interrupted runs: {', '.join(stale)}")
+        elif stale:
+            self.warnings.append(f"{len(stale)} stale dualwrite_* database(s) left by "
+                                 f"interrupted runs: {', '.join(stale)}; drop them with "
+                                 "--dualwrite-drop-stale")
 
     def server_versions(self) -> dict[str, str]:
         versions = {}

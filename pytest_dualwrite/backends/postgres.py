@@ -9,6 +9,7 @@ transactional), and the sequences, which a rollback does not restore, are set ba
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,17 @@ def parse_url(raw: str, where: str = "postgres url") -> URL:
 
 def shown(url: URL) -> str:
     return url.render_as_string(hide_password=True)
+
+
+def _started(name: str) -> float | None:
+    """The start time a database name carries (`dualwrite_<8 hex: epoch><4 hex>_...`)."""
+    run = name[len(NAME_PREFIX):].split("_", 1)[0]
+    if len(run) != 12:
+        return None
+    try:
+        return float(int(run[:8], 16))
+    except ValueError:
+        return None
 
 
 def _quote(name: str) -> str:
@@ -180,6 +192,34 @@ class PostgresBackend(Backend):
                 sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :p) "
                         "ORDER BY datname"), {"p": prefix})
             return [r[0] for r in rows]
+
+    def stale_databases(self, min_age: float = 1800.0) -> list[str]:
+        """`dualwrite_*` databases an earlier run left behind (killed before it cleaned up).
+
+        A name starts with its run's start time; one older than `min_age` seconds with no
+        open connection belongs to no running test run. Younger ones may be another run's
+        (a parallel CI job), so they are left alone.
+        """
+        cutoff = time.time() - min_age
+        mine = set(self.created_names())
+        with self.admin().connect() as conn:
+            busy = set(conn.execute(sa.text(
+                "SELECT DISTINCT datname FROM pg_stat_activity WHERE datname IS NOT NULL")
+            ).scalars())
+        stale = []
+        for name in self.list_databases():
+            started = _started(name)
+            if name in mine or name in busy or started is None or started >= cutoff:
+                continue
+            stale.append(name)
+        return stale
+
+    def drop_named(self, names: list[str]) -> None:
+        """Drop leftovers by name (only ever `dualwrite_*` names)."""
+        with self.admin().connect() as conn:
+            for name in names:
+                if name.startswith(NAME_PREFIX):
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
 
     def _shutdown(self) -> None:
         for workspace in self._workspaces.values():
