@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,3 +54,19 @@ def any_engine(request: pytest.FixtureRequest) -> sa.Engine:
     """Both backends, for unit tests that must hold on each."""
     name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
     return request.getfixturevalue(name)
+
+
+EXAMPLES = Path(__file__).parent / "examples"
+
+
+def copy_example(pytester: pytest.Pytester, name: str) -> pytest.Pytester:
+    """Copy `tests/examples/<name>` into a pytester project, as a user's project would be."""
+    source = EXAMPLES / name
+    for entry in source.iterdir():
+        if entry.name == "__pycache__":
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, pytester.path / entry.name)
+        else:
+            shutil.copy(entry, pytester.path / entry.name)
+    return pytester

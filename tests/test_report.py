@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import jsonschema
 import pytest
 
 from pytest_dualwrite.report import REPORT_SCHEMA, ItemResult, Report
 
-EXAMPLE = Path(__file__).parent / "examples" / "products"
+from .conftest import copy_example
 
 
 @pytest.fixture
 def products(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    for entry in EXAMPLE.iterdir():
-        if entry.is_dir():
-            shutil.copytree(entry, pytester.path / entry.name)
-        else:
-            shutil.copy(entry, pytester.path / entry.name)
     monkeypatch.delenv("DUALWRITE_POSTGRES_URL", raising=False)
-    return pytester
+    return copy_example(pytester, "products")
 
 
 def test_summary_and_json_report_of_a_failing_spec(products: pytest.Pytester,

@@ -4,14 +4,11 @@ backends; each planted bug is caught, naming the operation and the field."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
-from .conftest import postgres_url
+from .conftest import copy_example, postgres_url
 
-EXAMPLE = Path(__file__).parent / "examples" / "products"
 ITEMS = ["backfill_preserves_every_record", "backfill_is_idempotent", "backfill_resumes",
          "dual_write_keeps_both_equal", "read_path_matches", "contract_keeps_every_record"]
 
@@ -22,15 +19,10 @@ def backends() -> list[str]:
 
 @pytest.fixture
 def products(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    for entry in EXAMPLE.iterdir():
-        if entry.is_dir():
-            shutil.copytree(entry, pytester.path / entry.name)
-        else:
-            shutil.copy(entry, pytester.path / entry.name)
     monkeypatch.delenv("DW_BUG", raising=False)
     if postgres_url():
         monkeypatch.setenv("DUALWRITE_POSTGRES_URL", postgres_url() or "")
-    return pytester
+    return copy_example(pytester, "products")
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

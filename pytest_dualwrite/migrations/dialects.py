@@ -177,8 +177,9 @@ def _chunks(tokens: list[Token]) -> Iterator[list[Token]]:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
-    """sqlglot logs a warning for every statement it keeps as a command: we report those."""
+def quiet_sqlglot() -> Iterator[None]:
+    """sqlglot logs a warning for every statement it keeps as a command: we report those
+    ourselves (opaque statements, folds' notes), so its log would only repeat them."""
     logger = logging.getLogger("sqlglot")
     level = logger.level
     logger.setLevel(logging.ERROR)
@@ -191,7 +192,7 @@ def _quiet() -> Iterator[None]:
 def _parse(sql: str, dialect: str, where: str) -> tuple[exp.Expr | None, bool]:
     """(tree, opaque) for one statement; MigrationError when sqlglot cannot read it."""
     try:
-        with _quiet():
+        with quiet_sqlglot():
             trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
     except ParseError as exc:
         raise MigrationError(f"{where}: cannot parse statement: {_short(sql)} "

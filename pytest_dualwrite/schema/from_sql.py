@@ -13,10 +13,8 @@ finds its target. Names are only bookkeeping: the comparer never compares them.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from ..migrations.dialects import quiet_sqlglot
 from ..migrations.model import Statement, canonical_dialect
 from .model import Check, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique
 from .types import (
@@ -60,18 +59,6 @@ _VALIDATE = re.compile(r"ALTER\s+TABLE\s+.*\s+VALIDATE\s+CONSTRAINT\s+[\w\"]+\s*
 _LEADING_COMMENTS = re.compile(r"^(\s*(--[^\n]*\n|/\*.*?\*/))*\s*", re.S)
 _ACTION = re.compile(
     r"ON\s+(DELETE|UPDATE)\s+(CASCADE|RESTRICT|NO\s+ACTION|SET\s+NULL|SET\s+DEFAULT)", re.I)
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """sqlglot logs each statement it keeps as a command; the fold reports those itself."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def _name(text: str) -> str:
@@ -127,7 +114,7 @@ class _Fold:
         node = statement.expression
         if node is None and not statement.opaque:
             try:
-                with _quiet():
+                with quiet_sqlglot():
                     node = sqlglot.parse_one(sql, read=self.dialect)
             except SqlglotError:
                 node = None
@@ -555,7 +542,7 @@ def split_text(text: str, dialect: str, path: str | Path = "<text>") -> list[Sta
     for chunk in filter(None, chunks):
         sql = text[chunk[0].start:chunk[-1].end + 1]
         try:
-            with _quiet():
+            with quiet_sqlglot():
                 tree = sqlglot.parse_one(sql, read=read)
         except SqlglotError:
             tree = None
