@@ -34,6 +34,7 @@ import sqlglot
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
+from sqlalchemy.dialects import postgresql
 
 from .errors import SpecError
 from .schema.model import FAMILIES, Check, Column, ColumnType, ForeignKey, Schema, Table
@@ -621,6 +622,11 @@ def sqlalchemy_type(column_type: ColumnType) -> sa.types.TypeEngine[Any]:
         "json": sa.JSON(),
         "enum": sa.String(),
     }
+    if t.family == "enum" and t.variant:
+        # A named (Postgres) enum: bind with a cast to the type, as varchar is refused;
+        # on SQLite the same type is plain text.
+        return postgresql.ENUM(*t.values, name=t.variant, create_type=False).with_variant(
+            sa.String(), "sqlite")
     return simple.get(t.family, sa.types.NullType())
 
 

@@ -145,7 +145,9 @@ class Runner:
 
         try:
             for sql in dialects.expand_at_apply(conn, statement, self.target):
-                conn.exec_driver_sql(sql)
+                # no_parameters: a `%` in a migration (LIKE 'a%', format()) is SQL, not a
+                # driver placeholder; psycopg would refuse it or rewrite '%%' to '%'.
+                conn.execution_options(no_parameters=True).exec_driver_sql(sql)
         except sa.exc.DBAPIError as exc:
             raise MigrationError(
                 f"{statement.where}: {self.target} refused the statement "

@@ -202,7 +202,7 @@ class _Fixer:
             kinds = [c.kind for c in column.constraints]
             if (column.name.lower() in pk_columns or any(
                     isinstance(k, exp.PrimaryKeyColumnConstraint) for k in kinds)) and not any(
-                    isinstance(k, exp.NotNullColumnConstraint) for k in kinds):
+                    _not_null(k) for k in kinds):
                 # Postgres keys are NOT NULL; SQLite lets NULL into a non-INTEGER key
                 column.append("constraints",
                               exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
@@ -524,8 +524,14 @@ def _native_add_column(column: exp.ColumnDef) -> bool:
     default = next((k.this for k in kinds if isinstance(k, exp.DefaultColumnConstraint)), None)
     if default is not None and not isinstance(default, (exp.Literal, exp.Boolean, exp.Neg)):
         return False
-    not_null = any(isinstance(k, exp.NotNullColumnConstraint) for k in kinds)
+    not_null = any(_not_null(k) for k in kinds)
     return not not_null or default is not None
+
+
+def _not_null(kind: exp.Expr | None) -> bool:
+    """NOT NULL, as opposed to an explicit NULL: sqlglot parses both as
+    NotNullColumnConstraint, the latter with allow_null (Atlas writes NULL everywhere)."""
+    return isinstance(kind, exp.NotNullColumnConstraint) and not kind.args.get("allow_null")
 
 
 # --- apply time: the ALTER TABLE forms SQLite lacks -----------------------------------------
@@ -668,7 +674,7 @@ class _Alter:
             value = default.this if isinstance(default, exp.Paren) else default
             self.before.append(f"UPDATE {quote(self.table)} SET {quote(column.name)} = "
                                f"{generate(value)}")
-        elif any(isinstance(k, exp.NotNullColumnConstraint) for k in kinds) and self.scalar(
+        elif any(_not_null(k) for k in kinds) and self.scalar(
                 f"SELECT EXISTS (SELECT 1 FROM {quote(self.table)})"):
             raise Refused(f'column "{column.name}" of relation "{self.table}" contains null '
                           f"values")

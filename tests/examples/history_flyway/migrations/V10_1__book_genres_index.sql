@@ -1,0 +1,1 @@
+CREATE INDEX book_genres_genre_id_idx ON book_genres (genre_id);

@@ -1,0 +1,1 @@
+CREATE INDEX books_language_idx ON books (language);

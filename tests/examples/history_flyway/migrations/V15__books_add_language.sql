@@ -1,0 +1,1 @@
+ALTER TABLE books ADD COLUMN language CHAR(2) NOT NULL DEFAULT 'en';

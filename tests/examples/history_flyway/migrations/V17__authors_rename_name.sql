@@ -1,0 +1,1 @@
+ALTER TABLE authors RENAME COLUMN name TO display_name;

@@ -1,0 +1,4 @@
+CREATE TABLE authors (
+    id   SERIAL PRIMARY KEY,
+    name VARCHAR(200) NOT NULL
+);

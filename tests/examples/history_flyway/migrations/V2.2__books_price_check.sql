@@ -1,0 +1,1 @@
+ALTER TABLE books ADD CONSTRAINT books_price_nonneg CHECK (price >= 0);

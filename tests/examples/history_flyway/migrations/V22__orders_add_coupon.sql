@@ -1,0 +1,2 @@
+ALTER TABLE orders
+    ADD COLUMN coupon_code VARCHAR(32) REFERENCES coupons (code) ON UPDATE CASCADE;

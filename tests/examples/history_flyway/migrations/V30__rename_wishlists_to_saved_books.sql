@@ -1,0 +1,1 @@
+ALTER TABLE wishlists RENAME TO saved_books;

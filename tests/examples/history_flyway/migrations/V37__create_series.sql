@@ -1,0 +1,4 @@
+CREATE TABLE series (
+    id    SERIAL PRIMARY KEY,
+    title VARCHAR(200) NOT NULL
+);

@@ -1,0 +1,2 @@
+ALTER TABLE customers
+    ADD CONSTRAINT customers_email_format CHECK (email LIKE '%_@_%');

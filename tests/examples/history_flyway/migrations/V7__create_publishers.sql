@@ -1,0 +1,4 @@
+CREATE TABLE publishers (
+    id   SERIAL PRIMARY KEY,
+    name VARCHAR(200) NOT NULL UNIQUE
+);

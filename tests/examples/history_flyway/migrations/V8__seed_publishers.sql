@@ -1,0 +1,4 @@
+INSERT INTO publishers (name) VALUES
+    ('Penguin'),
+    ('Faber & Faber'),
+    ('O''Reilly');

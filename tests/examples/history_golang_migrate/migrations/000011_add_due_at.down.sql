@@ -1,0 +1,4 @@
+DROP INDEX IF EXISTS idx_tickets_open_due_at;
+ALTER TABLE users ALTER COLUMN password_hash SET NOT NULL;
+ALTER TABLE tickets ALTER COLUMN title TYPE VARCHAR(200);
+ALTER TABLE tickets DROP COLUMN due_at;

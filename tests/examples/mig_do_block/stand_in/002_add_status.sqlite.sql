@@ -1,0 +1,1 @@
+ALTER TABLE accounts ADD COLUMN status VARCHAR(16) NOT NULL DEFAULT 'active';

@@ -1,0 +1,5 @@
+CREATE TABLE accounts (
+    id         INTEGER PRIMARY KEY,
+    email      VARCHAR(120) NOT NULL UNIQUE,
+    created_at TIMESTAMPTZ
+);

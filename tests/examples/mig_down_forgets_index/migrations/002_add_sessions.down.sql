@@ -1,0 +1,2 @@
+-- forgets ix_accounts_created_at
+DROP TABLE sessions;

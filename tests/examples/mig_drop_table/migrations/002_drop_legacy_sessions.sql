@@ -1,0 +1,2 @@
+-- contract: sessions live in redis now
+DROP TABLE legacy_sessions;
