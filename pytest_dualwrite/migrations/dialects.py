@@ -441,8 +441,10 @@ def _regexp(pattern: str | None, value: Any, flags: int = 0) -> bool | None:
 
 def register_sqlite_functions(dbapi_connection: sqlite3.Connection) -> None:
     """Postgres functions the transpiled SQL calls (defaults, CHECKs), on one connection."""
-    dbapi_connection.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
-    dbapi_connection.create_function("uuid_generate_v4", 0, lambda: str(uuid.uuid4()))
+    # 32 hex digits, as SQLAlchemy's Uuid stores and binds them on SQLite: a row whose id
+    # the database made must be found by an ORM that binds uuid.UUID values.
+    dbapi_connection.create_function("gen_random_uuid", 0, lambda: uuid.uuid4().hex)
+    dbapi_connection.create_function("uuid_generate_v4", 0, lambda: uuid.uuid4().hex)
     dbapi_connection.create_function("now", 0, _now)
     # `x REGEXP p` calls regexp(p, x); Postgres `~*` becomes REGEXP_I_LIKE(x, p).
     dbapi_connection.create_function("regexp", 2, _regexp, deterministic=True)

@@ -1,0 +1,1 @@
+"""A small application whose schema changes in the steps pytest-dualwrite checks."""

@@ -1,0 +1,8 @@
+-- Scenario "products -> catalog_items", the old table.
+CREATE TABLE products (
+    sku VARCHAR(40) PRIMARY KEY,
+    name VARCHAR(200) NOT NULL,
+    description TEXT,
+    price_cents INTEGER NOT NULL,
+    updated_at TIMESTAMPTZ
+);

@@ -1,0 +1,32 @@
+"""Fixtures shared by the hand-written tests.
+
+The `DualWrite` specs live in the test modules; pytest-dualwrite collects them with
+`pytest --dualwrite`. Hand-written tests use the plugin's `dualwrite_db` fixture: a
+throwaway database (on each selected backend) that `migrate_to(n)` moves to just after
+migration n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+
+@pytest.fixture
+def engine_at(dualwrite_db) -> Callable[[int], sa.Engine]:
+    """`engine_at(5)`: the throwaway database, migrated to just after migration 005."""
+
+    def at(version: int) -> sa.Engine:
+        dualwrite_db.migrate_to(version)
+        return dualwrite_db.engine
+
+    return at
+
+
+@pytest.fixture
+def store_dir(tmp_path, monkeypatch):
+    """The characters' JSON store in this test's own temporary folder."""
+    monkeypatch.setenv("CHARACTER_STORE_DIR", str(tmp_path / "characters"))
+    return tmp_path / "characters"
