@@ -32,6 +32,8 @@ ConnectHook = Callable[[sqlite3.Connection], None]
 def _foreign_keys_on(dbapi_connection: sqlite3.Connection) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Throwaway databases: no fsync per commit (60-90% of apply time on a busy disk).
+    cursor.execute("PRAGMA synchronous=OFF")
     cursor.close()
 
 

@@ -67,13 +67,22 @@ class Sides:
         rows = self.spec.new(conn)
         return [{name: _get(row, col) for name, col in self.new_pairs} for row in rows]
 
+    def _cached(self, side: str, schema: Schema | None) -> Projection:
+        """One Projection object per side and schema, so the comparison query built for
+        the pair is found again (compare's `plans` cache is keyed by their ids)."""
+        key = (side, id(schema))
+        if key not in self._projections:
+            self._projections[key] = self.old(schema) if side == "old" else self.new(schema)
+        return self._projections[key]
+
     def compare(self, conn: sa.Connection, old_schema: Schema | None,
                 new_schema: Schema | None) -> Comparison:
-        old = self.old(old_schema)
+        old = self._cached("old", old_schema)
         if self.spec.new_is_callable:
             return compare_rows(conn, old, self.new_rows(conn), self.spec.old_keys, self.names,
                                 label=self.spec.new_label)
-        return compare(conn, old, self.new(new_schema), self.spec.old_keys, self.names)
+        return compare(conn, old, self._cached("new", new_schema), self.spec.old_keys,
+                       self.names, plans=self._plans)
 
     def keep(self, conn: sa.Connection, side: Projection) -> Projection:
         """Copy a side into a temporary table: it outlives later changes (and DROP TABLE)."""
