@@ -35,6 +35,8 @@ class Runner:
         self.target = canonical_dialect(target_dialect)
         self._statements: dict[tuple[int, str], list[Statement]] = {}
         self._context: Any = None
+        self._positions = {id(m): i for i, m in enumerate(self.migrations)}
+        self._prepared = 0  # ups prepared so far, in history order
 
     # --- versions -----------------------------------------------------------------------
     def index(self, version: int | str | None) -> int:
@@ -63,16 +65,17 @@ class Runner:
 
         if self._context is None:
             self._context = dialects.TranspileContext()
-        position = self.migrations.index(migration)
-        for i, earlier in enumerate(self.migrations[: position + 1]):
-            for way in ("up", "down"):
-                step = earlier.up if way == "up" else earlier.down
-                if (i, way) in self._statements or not isinstance(step, SqlSource):
-                    continue
-                if way == "down" and earlier is not migration:
-                    continue  # downs are prepared when asked for
-                self._statements[(i, way)] = dialects.prepare(
-                    earlier, way, self.source, self.target, context=self._context)
+        position = self._positions[id(migration)]
+        while self._prepared <= position:  # every earlier up first, once
+            earlier = self.migrations[self._prepared]
+            if isinstance(earlier.up, SqlSource):
+                self._statements[(self._prepared, "up")] = dialects.prepare(
+                    earlier, "up", self.source, self.target, context=self._context)
+            self._prepared += 1
+        if direction == "down" and (position, "down") not in self._statements \
+                and isinstance(migration.down, SqlSource):
+            self._statements[(position, "down")] = dialects.prepare(
+                migration, "down", self.source, self.target, context=self._context)
         return self._statements.get((position, direction), [])
 
     @property
@@ -113,7 +116,7 @@ class Runner:
         return int(value or 0)
 
     def apply(self, conn: sa.Connection, migration: Migration, direction: str = "up") -> None:
-        position = self.migrations.index(migration) + 1
+        position = self._positions[id(migration)] + 1
         step = migration.up if direction == "up" else migration.down
         if step is None:
             raise MigrationError(f"{migration.label}: has no down migration")
