@@ -64,11 +64,16 @@ class ChecksNode(pytest.Collector):
     """A spec variable or a migrations folder: the parent of its checks."""
 
     def __init__(self, *, checks: Iterable[tuple[str, str, CheckFn | None, str | None]],
-                 **kwargs: Any) -> None:
+                 problem: DualWriteError | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._checks = list(checks)
+        # A spec that cannot be run at all fails its own collection with this one line,
+        # and only its own: the module's other specs and tests still collect.
+        self._problem = problem
 
     def collect(self) -> Iterator[DualWriteItem]:
+        if self._problem is not None:
+            raise self._problem
         for check_name, backend, fn, skip in self._checks:
             yield DualWriteItem.from_parent(
                 self, name=f"{check_name}[{backend}]", check=fn, backend_name=backend,

@@ -16,7 +16,7 @@ import pytest
 from _pytest.runner import collect_one_node
 
 from .dualwrite.spec import DualWrite
-from .errors import ConfigError, DualWriteError
+from .errors import ConfigError, DualWriteError, SpecError
 from .fixtures import (
     SESSION_KEY,
     dualwrite_backend,
@@ -74,7 +74,13 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = resolve(cli, os.environ, ini)
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-dualwrite: {exc}") from None
-    config.stash[SESSION_KEY] = Session(settings, rootdir=config.rootpath)
+    session = Session(settings, rootdir=config.rootpath)
+    if settings.postgres_url and "postgres" in session.backend_names:
+        try:
+            session.postgres_choice()  # reads the URL: a malformed one is a usage error
+        except ConfigError as exc:
+            raise pytest.UsageError(f"pytest-dualwrite: {exc}") from None
+    config.stash[SESSION_KEY] = session
     _cleanup_on_sigterm()
 
 
@@ -126,6 +132,10 @@ def _spec_node(parent: pytest.Collector, name: str, spec: DualWrite,
     from .dualwrite.engine import spec_check
 
     spec.name = spec.name or name
+    try:
+        spec.check()
+    except SpecError as exc:
+        return ChecksNode.from_parent(parent, name=name, checks=[], problem=exc)
     checks = [(item, backend, spec_check(spec, item), None)
               for item in spec.items() for backend in session.backend_names]
     return ChecksNode.from_parent(parent, name=name, checks=checks)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
+from .migrations.model import canonical_dialect
 
 KNOWN_BACKENDS = ("sqlite", "postgres")
 BACKEND_ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite"}
@@ -61,6 +62,12 @@ def parse_text(value: str) -> str:
     return value.strip()
 
 
+def parse_dialect(value: str) -> str:
+    """`postgresql`, `pg` -> `postgres`: an unknown dialect fails here, naming the setting,
+    not later inside collection."""
+    return canonical_dialect(value)
+
+
 @dataclass(frozen=True)
 class Setting:
     """A setting and the three places a user may give it."""
@@ -99,7 +106,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("migrations", "--dualwrite-migrations", "DUALWRITE_MIGRATIONS",
             "dualwrite_migrations", None, parse_text, "folder of numbered migrations"),
     Setting("dialect", "--dualwrite-dialect", "DUALWRITE_DIALECT", "dualwrite_dialect",
-            "postgres", parse_text, "dialect the .sql migrations are written in"),
+            "postgres", parse_dialect, "dialect the .sql migrations are written in"),
     Setting("models", "--dualwrite-models", "DUALWRITE_MODELS", "dualwrite_models", None,
             parse_text, "SQLAlchemy MetaData or declarative base, as pkg.module:Base"),
     Setting("allow_gaps", None, None, "dualwrite_allow_gaps", False, parse_bool,

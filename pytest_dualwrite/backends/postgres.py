@@ -9,6 +9,7 @@ transactional), and the sequences, which a rollback does not restore, are set ba
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -26,7 +27,9 @@ def parse_url(raw: str, where: str = "postgres url") -> URL:
     try:
         url = sa.make_url(raw.strip())
     except Exception:
-        raise ConfigError(f"{where}: {mask_password(raw)!r} is not a database URL "
+        # mask_password knows `scheme://user:pw@`; without a scheme, hide all before `@`.
+        text = mask_password(raw) if "://" in raw else re.sub(r"^[^@]*@", "***@", raw)
+        raise ConfigError(f"{where}: {text!r} is not a database URL "
                           "(expected postgresql://user:password@host:5432/dbname)") from None
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):

@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ..backends.base import Backend
-from ..errors import DualWriteAssertion, SpecError
+from ..errors import DualWriteAssertion, MigrationError, SpecError
 from ..migrations.runner import Runner
 from ..schema.model import Schema
 from ..strategies import from_column, row, rows_for_tables, sqlalchemy_table
 from .compare import Comparison, describe
 from .normalize import normalize
 from .sides import Sides
-from .spec import DualWrite
+from .spec import DualWrite, _order
 
 
 @dataclass
@@ -75,12 +75,13 @@ def short(value: Any, width: int = 60) -> str:
 
 class Harness:
     def __init__(self, spec: DualWrite, backend: Backend, runner: Runner) -> None:
+        spec.check()
         self.spec = spec
         self.backend = backend
         self.runner = runner
-        expand = runner.index(spec.expand)
+        expand = self._position("expand")
         self.before = max(expand - 1, 0)
-        self.contract = runner.index(spec.contract) if spec.contract is not None else None
+        self.contract = self._position("contract") if spec.contract is not None else None
         self.live = self.contract - 1 if self.contract is not None else len(runner.migrations)
         if self.before == 0 and expand >= 1:
             self.before = expand  # `old` is created by the expand step itself
@@ -90,6 +91,24 @@ class Harness:
         self._write_strategies: dict[Any, SearchStrategy[dict[str, Any]]] = {}
         self._fresh_keys: SearchStrategy[Any] | None = None
         self._chosen: SearchStrategy[set[str]] | None = None
+
+    def _position(self, attr: str) -> int:
+        """Where `expand`/`contract` falls in the history. A version the history lacks is
+        the spec's mistake (a typo, or a migration not written yet), so the error names the
+        spec, its file and line, and the last migration there is."""
+        version = getattr(self.spec, attr)
+        try:
+            return self.runner.index(version)
+        except MigrationError as exc:
+            last = next((m for m in reversed(self.runner.migrations) if not m.repeatable), None)
+            try:
+                beyond = last is not None and _order(version) > last.version
+            except SpecError:  # not a number: the history's own message lists the versions
+                beyond = False
+            if beyond and last is not None:
+                raise SpecError(f"{self.spec.where}: {attr}={version!r} is beyond the last "
+                                f"migration, {last.number!r} ({last.label})") from None
+            raise SpecError(f"{self.spec.where}: {attr}={version!r}: {exc}") from None
 
     # --- databases ----------------------------------------------------------------------
     def _key(self, index: int) -> tuple[Any, ...]:
@@ -266,7 +285,7 @@ class Harness:
             self._fresh_keys = fresh
         options = [self._fresh_keys]
         if keys:
-            near = [n for k in keys for n in _neighbours(k)]
+            near = [n for k in keys for n in self._neighbours(k)]
             options = [st.sampled_from(keys), st.sampled_from(keys)] + (
                 [st.sampled_from(near)] if near else []) + options
         return st.one_of(options)
@@ -320,7 +339,7 @@ class Harness:
         expected: dict[Any, dict[str, Any]] = {}
         for r in conn.execute(sa.select(*(typed.c[f] for f in fields))).mappings():
             expected[self.key_of(r)] = dict(r)
-        probes = keys + [n for k in keys[:1] for n in _neighbours(k) if n not in expected]
+        probes = keys + [n for k in keys[:1] for n in self._neighbours(k) if n not in expected]
         problems: list[str] = []
         for key in probes:
             log.add(f"read(key={key!r}) {when}")
@@ -332,6 +351,18 @@ class Harness:
             self.stats.mismatches += 1
             raise failure(f"{spec.label}: the read path disagrees with {spec.old_label} {when}",
                           log, "\n".join(problems))
+
+    def _neighbours(self, key: Any) -> list[Any]:
+        """Neighbouring keys the key column can hold (an int4 key has no 2**31)."""
+        table = self.schema(self.live).table(self.spec.old_table or "")
+        columns = [table.column(k) for k in self.spec.old_keys]
+        out = []
+        for candidate in _neighbours(key):
+            values = candidate if isinstance(candidate, tuple) else (candidate,)
+            if all(_fits(v, c.type, self.backend.name) for v, c in
+                   zip(values, columns, strict=False)):
+                out.append(candidate)
+        return out
 
     def key_of(self, row: Mapping[str, Any]) -> Any:
         keys = self.spec.old_keys
@@ -448,6 +479,18 @@ def _neighbours(key: Any) -> list[Any]:
     if isinstance(key, tuple):
         return [(*key[:-1], n) for n in _neighbours(key[-1])]
     return []
+
+
+def _fits(value: Any, column_type: Any, backend: str) -> bool:
+    """Whether a neighbour value fits the key column (integer range, VARCHAR length)."""
+    if isinstance(value, int) and not isinstance(value, bool) \
+            and column_type.family == "integer":
+        size = column_type.length or (8 if backend == "sqlite" else 4)
+        bound = 2 ** (size * 8 - 1)
+        return -bound <= value < bound
+    if isinstance(value, str) and column_type.length is not None:
+        return len(value) <= column_type.length
+    return True
 
 
 def _read_problems(old_label: str, key: Any, want: Mapping[str, Any] | None, got: Any,

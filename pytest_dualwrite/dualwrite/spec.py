@@ -4,11 +4,17 @@ A spec is plain data plus the user's callables. It checks what it can alone (cal
 arities, key/column shapes) when built, and what needs the schema (tables, columns, key
 uniqueness) in `validate(schema)`, so collection fails with one line instead of an example
 failing later for a reason that has nothing to do with the user's migration.
+
+A problem found when built is kept, not raised: raised at module import it would fail the
+whole test module (or conftest) with a traceback through this file, hiding the spec's
+name. `check()` raises it as one line naming the file, line and spec; the plugin calls it
+when it collects the spec, `Harness` before it runs anything.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,23 +89,46 @@ class DualWrite:
     # example so that example starts from an empty store, as the database does.
     reset: Callable[[], Any] | None = None
     name: str = field(default="", compare=False)
+    # `path:line` of the statement that built the spec: where a one-line error points.
+    defined_at: str = field(default="", init=False, compare=False, repr=False)
+    problem: str | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.defined_at = _caller()
+        try:
+            self._check_shape()
+        except SpecError as exc:
+            self.problem = str(exc)
+
+    def _check_shape(self) -> None:
         for attr, (count, shape) in SIGNATURES.items():
             fn = getattr(self, attr)
             if attr == "new" and not callable(fn):
                 continue
             if fn is not None and not callable(fn):
-                raise SpecError(f"DualWrite {attr}= must be a callable {shape}, "
-                                f"got {type(fn).__name__}")
+                raise SpecError(f"{attr}= must be a callable {shape}, got {type(fn).__name__}")
             if fn is not None and not _accepts(fn, count):
-                raise SpecError(f"DualWrite {attr}={_name_of(fn)} must accept {shape}: "
+                raise SpecError(f"{attr}={_name_of(fn)} must accept {shape}: "
                                 f"its signature is {inspect.signature(fn)}")
+        if not isinstance(self.key, str | Sequence | Mapping):
+            raise SpecError(f"key= must be a column name, a list of names or a dict of old "
+                            f"-> new names, got {type(self.key).__name__}")
         if not self.old_keys:
-            raise SpecError("DualWrite key= names no column")
+            raise SpecError("key= names no column")
         if self.contract is not None and _order(self.contract) <= _order(self.expand):
-            raise SpecError(f"DualWrite contract={self.contract!r} must come after "
+            raise SpecError(f"contract={self.contract!r} must come after "
                             f"expand={self.expand!r}")
+
+    @property
+    def where(self) -> str:
+        """`path:line: name` for the start of a one-line error about this spec."""
+        name = self.name or "DualWrite"
+        return f"{self.defined_at}: {name}" if self.defined_at else name
+
+    def check(self) -> None:
+        """Raise the problem found when the spec was built, as one line; else nothing."""
+        if self.problem is not None:
+            raise SpecError(f"{self.where}: {self.problem}")
 
     # --- shape -------------------------------------------------------------------------
     @property
@@ -182,7 +211,11 @@ class DualWrite:
     # --- validation against the schema -------------------------------------------------
     def validate(self, schema: Schema, where: str = "",
                  sides: tuple[str, ...] = ("old", "new")) -> None:
-        """Fail with one line for a table or column the schema at `expand` does not have."""
+        """Fail with one line for a table or column the schema at `expand` does not have.
+
+        `where` (`path:line`) leads the line; the spec's `defined_at` when not given.
+        """
+        where = where or self.defined_at
         prefix = f"{where}: " if where else ""
         label = self.name or "DualWrite"
         if self.old_table is not None and "old" in sides:
@@ -227,4 +260,17 @@ def _order(version: int | str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in parts)
     except ValueError:
-        raise SpecError(f"DualWrite version {version!r} is not a migration number") from None
+        raise SpecError(f"version {version!r} is not a migration number") from None
+
+
+def _caller() -> str:
+    """`path:line` of the first frame outside this module (and the dataclass's generated
+    `__init__`): the user's `DualWrite(...)` statement."""
+    here = os.path.normcase(os.path.abspath(__file__))
+    frame = inspect.currentframe()
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith("<") and os.path.normcase(os.path.abspath(filename)) != here:
+            return f"{filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return ""
