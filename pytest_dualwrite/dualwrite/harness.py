@@ -182,7 +182,7 @@ class Harness:
             todo += [fk.ref_table for fk in schema.table(name).foreign_keys]
         return seen
 
-    def rows_strategy(self) -> SearchStrategy[dict[str, list[dict[str, Any]]]]:
+    def rows_strategy(self, min_size: int = 0) -> SearchStrategy[dict[str, list[dict[str, Any]]]]:
         """Pre-existing rows: the old table and its FK targets, at the `before` schema."""
         if self.spec.old_table is None:
             raise SpecError(f"{self.spec.label}: old= is a SELECT, so there is no table to "
@@ -191,7 +191,7 @@ class Harness:
         overrides = {self.spec.old_table: dict(self.spec.strategies)} \
             if self.spec.strategies else None
         return rows_for_tables(schema, self._old_closure(schema), backend=self.backend.name,
-                               overrides=overrides)
+                               overrides=overrides, min_size=min_size)
 
     def insert(self, conn: sa.Connection, rows: Mapping[str, list[dict[str, Any]]],
                log: OperationLog, count_example: bool = True) -> None:
