@@ -7,10 +7,12 @@ property fails. `spec_check` wraps one for the plugin's items.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import hypothesis
+import sqlalchemy as sa
 from hypothesis import strategies as st
 
 from ..backends.base import Backend
@@ -31,11 +33,19 @@ def _given(settings: hypothesis.settings, body: Callable[..., None], **strategie
     hypothesis.settings(settings)(hypothesis.given(**strategies)(test))()
 
 
+@contextmanager
+def _live_with_rows(harness: Harness, log: OperationLog,
+                    rows: dict[str, list[dict[str, Any]]]) -> Iterator[sa.Connection]:
+    """Every check's start: a checkout at the old schema, rows in, migrated to `live`."""
+    with harness.checkout() as conn:
+        harness.insert(conn, rows, log)
+        harness.migrate_live(conn, log)
+        yield conn
+
+
 def backfill_preserves_every_record(harness: Harness, settings: hypothesis.settings) -> None:
     def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]]) -> None:
-        with harness.checkout() as conn:
-            harness.insert(conn, rows, log)
-            harness.migrate_live(conn, log)
+        with _live_with_rows(harness, log, rows) as conn:
             Backfill(harness, conn, log).run()
             harness.check_equal(conn, log, "after the backfill")
 
@@ -44,9 +54,7 @@ def backfill_preserves_every_record(harness: Harness, settings: hypothesis.setti
 
 def backfill_is_idempotent(harness: Harness, settings: hypothesis.settings) -> None:
     def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]]) -> None:
-        with harness.checkout() as conn:
-            harness.insert(conn, rows, log)
-            harness.migrate_live(conn, log)
+        with _live_with_rows(harness, log, rows) as conn:
             Backfill(harness, conn, log).run()
             snapshot = harness.snapshot_new(conn)
             log.add("backfill again")
@@ -60,9 +68,7 @@ def backfill_is_idempotent(harness: Harness, settings: hypothesis.settings) -> N
 def backfill_resumes(harness: Harness, settings: hypothesis.settings) -> None:
     def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]],
              crashes: list[int]) -> None:
-        with harness.checkout() as conn:
-            harness.insert(conn, rows, log)
-            harness.migrate_live(conn, log)
+        with _live_with_rows(harness, log, rows) as conn:
             for after in crashes:
                 run = Backfill(harness, conn, log)
                 for _ in range(after):
@@ -79,9 +85,7 @@ def backfill_resumes(harness: Harness, settings: hypothesis.settings) -> None:
 
 def read_path_matches(harness: Harness, settings: hypothesis.settings) -> None:
     def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]]) -> None:
-        with harness.checkout() as conn:
-            harness.insert(conn, rows, log)
-            harness.migrate_live(conn, log)
+        with _live_with_rows(harness, log, rows) as conn:
             harness.check_reads(conn, log, "before the backfill")
             if harness.spec.backfill is not None:
                 Backfill(harness, conn, log).run()
@@ -92,9 +96,7 @@ def read_path_matches(harness: Harness, settings: hypothesis.settings) -> None:
 
 def contract_keeps_every_record(harness: Harness, settings: hypothesis.settings) -> None:
     def body(log: OperationLog, rows: dict[str, list[dict[str, Any]]]) -> None:
-        with harness.checkout() as conn:
-            harness.insert(conn, rows, log)
-            harness.migrate_live(conn, log)
+        with _live_with_rows(harness, log, rows) as conn:
             Backfill(harness, conn, log).run()
             kept = harness.snapshot_old(conn)
             harness.migrate_contract(conn, log)
