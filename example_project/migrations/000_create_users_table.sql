@@ -1,3 +1,4 @@
+-- migrate:up
 -- Scenario 3: an application's first tables, created on an empty database.
 CREATE TABLE users (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -6,3 +7,6 @@ CREATE TABLE users (
     is_active BOOLEAN NOT NULL DEFAULT true,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- migrate:down
+DROP TABLE users;

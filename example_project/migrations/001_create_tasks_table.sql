@@ -1,3 +1,4 @@
+-- migrate:up
 CREATE TABLE tasks (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     user_id UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -11,3 +12,7 @@ CREATE TABLE tasks (
 
 -- "my open tasks": every list view filters on both columns.
 CREATE INDEX ix_tasks_user_id_status ON tasks (user_id, status);
+
+-- migrate:down
+-- ix_tasks_user_id_status goes with its table.
+DROP TABLE tasks;

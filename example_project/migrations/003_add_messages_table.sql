@@ -1,3 +1,4 @@
+-- migrate:up
 CREATE TABLE messages (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     conversation_id UUID NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
@@ -9,3 +10,7 @@ CREATE TABLE messages (
 
 -- A conversation is always read in order.
 CREATE INDEX ix_messages_conversation_id_created_at ON messages (conversation_id, created_at);
+
+-- migrate:down
+-- ix_messages_conversation_id_created_at goes with its table.
+DROP TABLE messages;

@@ -1,3 +1,4 @@
+-- migrate:up
 -- Scenario "products -> catalog_items", the old table.
 CREATE TABLE products (
     sku VARCHAR(40) PRIMARY KEY,
@@ -6,3 +7,6 @@ CREATE TABLE products (
     price_cents INTEGER NOT NULL,
     updated_at TIMESTAMPTZ
 );
+
+-- migrate:down
+DROP TABLE products;

@@ -1,3 +1,4 @@
+-- migrate:up
 -- Expand: the new table exists next to the old one. From here on the application writes
 -- both (app/catalog.py) and a backfill copies what was there before (app/backfills.py).
 CREATE TABLE catalog_items (
@@ -7,3 +8,6 @@ CREATE TABLE catalog_items (
     price_cents INTEGER NOT NULL,
     changed_at TIMESTAMPTZ
 );
+
+-- migrate:down
+DROP TABLE catalog_items;

@@ -1,3 +1,4 @@
+-- migrate:up
 -- Scenario 1, research collections. A collection belongs to exactly one project here;
 -- migration 008 moves that link (and the research notes) into a junction table so that a
 -- collection can later be shared between projects.
@@ -21,3 +22,8 @@ CREATE TABLE collections (
 );
 
 CREATE INDEX ix_collections_project_id ON collections (project_id);
+
+-- migrate:down
+-- ix_collections_project_id goes with its table.
+DROP TABLE collections;
+DROP TABLE projects;

@@ -1,3 +1,4 @@
+-- migrate:up
 -- Expand: the project <-> collection junction. Only live collections have a row here: a
 -- soft delete in the old table is a hard delete in this one.
 CREATE TABLE project_collections (
@@ -12,3 +13,7 @@ CREATE TABLE project_collections (
 
 -- The primary key serves "collections of a project"; this serves "projects of a collection".
 CREATE INDEX ix_project_collections_collection_id ON project_collections (collection_id);
+
+-- migrate:down
+-- ix_project_collections_collection_id goes with its table.
+DROP TABLE project_collections;

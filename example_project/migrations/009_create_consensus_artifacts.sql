@@ -1,3 +1,4 @@
+-- migrate:up
 -- Scenario 2, multi-agent consensus. One row per agent's answer to one stage of a spec;
 -- the stage's synthesis was copied onto every answer of the stage.
 CREATE TABLE consensus_artifacts (
@@ -10,3 +11,6 @@ CREATE TABLE consensus_artifacts (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     UNIQUE (spec_id, stage, agent)
 );
+
+-- migrate:down
+DROP TABLE consensus_artifacts;

@@ -1,3 +1,4 @@
+-- migrate:up
 -- Expand: one run per (spec, stage) holding the synthesis once, and its agents' outputs.
 CREATE TABLE consensus_runs (
     id SERIAL PRIMARY KEY,
@@ -15,3 +16,7 @@ CREATE TABLE agent_outputs (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (run_id, agent)
 );
+
+-- migrate:down
+DROP TABLE agent_outputs;
+DROP TABLE consensus_runs;

@@ -1,3 +1,4 @@
+-- migrate:up
 -- Scenario 4: game characters, about to be mirrored to a JSON document store
 -- (one file per character, see app/characters.py).
 CREATE TABLE characters (
@@ -7,3 +8,6 @@ CREATE TABLE characters (
     level INTEGER NOT NULL DEFAULT 1,
     bio TEXT
 );
+
+-- migrate:down
+DROP TABLE characters;
