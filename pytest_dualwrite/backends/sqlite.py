@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import NullPool
 
 from .base import Backend, Database
 
@@ -45,6 +45,8 @@ class SqliteBackend(Backend):
         self._own_dir = directory is None
         self.directory = Path(directory or tempfile.mkdtemp(prefix="dualwrite-sqlite-"))
         self._on_connect = on_connect
+        self._copy_of: Path | None = None  # the template the next checkout copies
+        self._memory: sa.Engine | None = None
 
     def describe(self) -> str:
         return f"sqlite {sqlite3.sqlite_version} (files in {self.directory})"
@@ -73,22 +75,33 @@ class SqliteBackend(Backend):
     def checkout(
         self, key: Hashable, build: Callable[[Database], None]
     ) -> Iterator[sa.Connection]:
-        """A private in-memory copy of the template: one backup(), no file, no drop."""
+        """A private in-memory copy of the template: one backup(), no file, no drop.
+
+        Every checkout goes through one engine, so SQLAlchemy's compiled-statement cache
+        (the user's statements and ours) lives across examples; a new engine per example
+        compiled every statement afresh, each time.
+        """
         template = self.template(key, build)
+        if self._memory is None:
+            self._memory = self._prepare(sa.create_engine(
+                "sqlite://", creator=self._memory_copy, poolclass=NullPool))
+        self._copy_of = self._path(template.name)
+        try:
+            with self._memory.connect() as conn, conn.begin():
+                yield conn
+        finally:
+            self._copy_of = None
+
+    def _memory_copy(self) -> sqlite3.Connection:
+        """The memory engine's creator: a new in-memory database holding the template."""
+        assert self._copy_of is not None, "connect through checkout()"
         memory = sqlite3.connect(":memory:", check_same_thread=False)
-        source = sqlite3.connect(self._path(template.name))
+        source = sqlite3.connect(self._copy_of)
         try:
             source.backup(memory)
         finally:
             source.close()
-        engine = self._prepare(sa.create_engine("sqlite://", creator=lambda: memory,
-                                                poolclass=StaticPool))
-        try:
-            with engine.connect() as conn, conn.begin():
-                yield conn
-        finally:
-            engine.dispose()
-            memory.close()
+        return memory
 
     def _path(self, name: str) -> Path:
         return self.directory / f"{name}.db"
@@ -114,5 +127,7 @@ class SqliteBackend(Backend):
             Path(f"{self._path(db.name)}{suffix}").unlink(missing_ok=True)
 
     def _shutdown(self) -> None:
+        if self._memory is not None:
+            self._memory.dispose()
         if self._own_dir:
             shutil.rmtree(self.directory, ignore_errors=True)
