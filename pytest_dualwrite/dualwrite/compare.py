@@ -20,6 +20,7 @@ import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as fields_of
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -239,19 +240,24 @@ def _flag(cond: Any) -> sa.Case[Any]:
 class _Plan:
     """The comparison's query for one pair of projections, built once and re-run.
 
-    A state machine compares after every operation: building the query (and on Postgres
-    reading the result types) each time cost more than running it.
+    Checks compare again and again: building the query (and on Postgres reading the
+    result types) each time cost more than running it.
+
+    `query` answers in one pass over both sides: a first row with the totals
+    (`dw_part` 0), then the differing rows of the first `limit` differing keys (`dw_part`
+    1; none when the sides are equal). The grouped rows are used twice, so the database
+    keeps them rather than aggregating both sides again for the sample.
     """
 
     old: Projection  # kept alive: the cache is keyed by their ids
     new: Projection
-    groups: Any
     per_key: Any
-    totals: Any
+    query: Any
+    limit: int
 
     @classmethod
     def build(cls, conn: sa.Connection, old: Projection, new: Projection, key: list[str],
-              names: list[str]) -> _Plan:
+              names: list[str], limit: int) -> _Plan:
         o, n = old.subquery(names, "dw_old"), new.subquery(names, "dw_new")
         casts = _casts(conn, old, new, o, n, names)
         union = sa.union_all(_side(o, names, casts, True), _side(n, names, casts, False))
@@ -269,13 +275,26 @@ class _Plan:
                             ).group_by(*(groups.c[c] for c in key)).cte("dw_keys")
         k = per_key.c
         k_old, k_new, k_miss, k_extra = k.dw_key_old_n, k.dw_key_new_n, k.dw_miss, k.dw_extra
-        totals = sa.select(*(sa.func.coalesce(sa.func.sum(e), 0) for e in (
+        totals = [sa.func.coalesce(sa.func.sum(e), 0).label(f"dw_t{i}") for i, e in enumerate((
             k_old, k_new, k_miss, k_extra,
             _flag((k_miss > 0) | (k_extra > 0)), _flag((k_miss > 0) & (k_extra > 0)),
             _flag((k_miss > 0) & (k_extra == 0)), _flag((k_extra > 0) & (k_miss == 0)),
             _flag(k_old > 1), _flag(k_new > 1),
-        )))
-        return cls(old, new, groups, per_key, totals)
+        ))]
+        # The first `limit` differing keys, every differing row of each.
+        diff = sa.select(groups, sa.func.dense_rank().over(
+            order_by=[groups.c[c] for c in key]).label("dw_rank")
+        ).where(on != nn).subquery("dw_diff")
+        blank = [sa.null().label(f"dw_t{i}") for i in range(len(totals))]
+        first = sa.select(sa.literal_column("0").label("dw_part"), *totals,
+                          *(sa.null().label(c) for c in names), sa.null().label(_OLD_N),
+                          sa.null().label(_NEW_N), sa.null().label("dw_rank"))
+        rest = sa.select(sa.literal_column("1").label("dw_part"), *blank,
+                         *(diff.c[c] for c in names), diff.c[_OLD_N], diff.c[_NEW_N],
+                         diff.c.dw_rank).where(diff.c.dw_rank <= limit)
+        both = sa.union_all(first, rest).subquery("dw_answer")
+        query = sa.select(both).order_by(both.c.dw_part, both.c.dw_rank)
+        return cls(old, new, per_key, query, limit)
 
 
 def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence[str],
@@ -284,8 +303,9 @@ def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence
     """Compare `old` and `new` as multisets of (key, fields) rows, inside the database.
 
     `key` and `fields` are compared names (a field also in `key` is compared once).
-    One aggregate query answers when the sides are equal; two more fetch up to `limit`
-    differing keys and duplicate keys to show. Rows of one key missing on one side and
+    One query, one pass over both sides, answers with the totals and the differing rows
+    of up to `limit` keys to show; a second fetches duplicate keys, only when the totals
+    say there are some. Rows of one key missing on one side and
     extra on the other become field-level `changed` entries. `plans` (a dict the caller
     keeps) caches the built query for projections compared again and again.
     """
@@ -295,31 +315,26 @@ def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence
     if _RESERVED & set(names):
         raise SpecError(f"compare: {', '.join(sorted(_RESERVED & set(names)))} is reserved "
                         "for the comparison's own columns; rename it in the projection")
-    cache_key = (conn.dialect.name, id(old), id(new), tuple(key), tuple(names))
+    cache_key = (conn.dialect.name, id(old), id(new), tuple(key), tuple(names), limit)
     plan = plans.get(cache_key) if plans is not None else None
     if plan is None:
-        plan = _Plan.build(conn, old, new, key, names)
+        plan = _Plan.build(conn, old, new, key, names, limit)
         if plans is not None:
             plans[cache_key] = plan
-    groups, per_key = plan.groups, plan.per_key
-    on, nn = groups.c[_OLD_N], groups.c[_NEW_N]
-    k = per_key.c
+    k = plan.per_key.c
     k_old, k_new = k.dw_key_old_n, k.dw_key_new_n
-    totals = conn.execute(plan.totals).one()
-    counts = Counts(*(int(v) for v in totals))  # in the order of Counts' fields
+    rows = conn.execute(plan.query).all()
+    totals_at = slice(1, 1 + len(fields_of(Counts)))
+    counts = Counts(*(int(v) for v in rows[0][totals_at]))  # in the order of Counts' fields
     if counts.missing_rows == 0 and counts.extra_rows == 0:
         return Comparison(True, tuple(key), tuple(names), counts=counts)
-
-    # The first `limit` differing keys, every differing row of each.
-    diff = sa.select(groups, sa.func.dense_rank().over(
-        order_by=[groups.c[c] for c in key]).label("dw_rank")
-    ).where(on != nn).subquery("dw_diff")
-    sample = conn.execute(sa.select(*(diff.c[c] for c in names), diff.c[_OLD_N],
-                                    diff.c[_NEW_N]).where(diff.c.dw_rank <= limit)
-                          .order_by(diff.c.dw_rank)).all()
-    dups = conn.execute(sa.select(*(k[c] for c in key), k_old, k_new)
-                        .where((k_old > 1) | (k_new > 1))
-                        .order_by(*(k[c] for c in key)).limit(limit)).all()
+    # (names..., old count, new count) of each differing row shown
+    sample = [r[totals_at.stop:-1] for r in rows[1:]]
+    dups: Sequence[Sequence[Any]] = []
+    if counts.duplicate_keys_old or counts.duplicate_keys_new:  # else a third pass for nothing
+        dups = conn.execute(sa.select(*(k[c] for c in key), k_old, k_new)
+                            .where((k_old > 1) | (k_new > 1))
+                            .order_by(*(k[c] for c in key)).limit(limit)).all()
     missing, extra, changed = _pair(sample, key, names)
     return Comparison(
         False, tuple(key), tuple(names), missing, extra, changed,
