@@ -38,8 +38,7 @@ def _live_with_rows(harness: Harness, log: OperationLog,
                     rows: dict[str, list[dict[str, Any]]]) -> Iterator[sa.Connection]:
     """Every check's start: a checkout at the old schema, rows in, migrated to `live`."""
     with harness.checkout() as conn:
-        harness.insert(conn, rows, log)
-        harness.migrate_live(conn, log)
+        harness.begin_example(conn, rows, log)
         yield conn
 
 

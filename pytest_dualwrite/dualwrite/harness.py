@@ -4,7 +4,10 @@ The harness knows the three points of a spec's history: `before` (the old schema
 pre-existing rows are generated), `live` (the schema the dual-write code runs against:
 just before `contract`, or the head) and `contract`. Each hypothesis example checks out
 the database at `before` (a cheap copy, see backends), inserts rows, migrates to `live`
-and runs the user's code, every call in its own savepoint ("committed" when it returns).
+and runs the user's code. Where the steps between `before` and `live` only create new
+tables, the example starts at `live` instead: the rows are the same records either way,
+and the steps are not re-run hundreds of times. A write, update or delete runs in its own
+savepoint, so a row the database refuses is undone and the example goes on.
 """
 
 from __future__ import annotations
@@ -85,8 +88,11 @@ class Harness:
         self.live = self.contract - 1 if self.contract is not None else len(runner.migrations)
         if self.before == 0 and expand >= 1:
             self.before = expand  # `old` is created by the expand step itself
+        # Where examples start: `live` when nothing between changes existing rows.
+        self.start = self.live if runner.creates_only(self.before, self.live) else self.before
         self.stats = Stats()
         self._schemas: dict[int, Schema] = {}
+        self._tables: dict[str, sa.Table] = {}
         self.sides = Sides(spec)
         self._write_strategies: dict[Any, SearchStrategy[dict[str, Any]]] = {}
         self._fresh_keys: SearchStrategy[Any] | None = None
@@ -119,43 +125,55 @@ class Harness:
 
     @contextmanager
     def checkout(self, index: int | None = None) -> Iterator[sa.Connection]:
-        index = self.before if index is None else index
+        index = self.start if index is None else index
         if self.spec.reset is not None:
             self.spec.reset()
         with self.backend.checkout(self._key(index), self._build(index)) as conn:
             yield conn
 
     def schema(self, index: int | None = None) -> Schema:
-        """The reflected schema at a point of the history (for row strategies)."""
+        """The reflected schema at a point of the history (for row strategies). The old
+        table is the same at `before` and `start`, so `start` serves both."""
         from ..schema.from_database import from_database
 
-        index = self.before if index is None else index
+        index = self.start if index is None else index
         if index not in self._schemas:
             template = self.backend.template(self._key(index), self._build(index))
             self._schemas[index] = from_database(template.engine)
             template.engine.dispose()
         return self._schemas[index]
 
-    def migrate_live(self, conn: sa.Connection, log: OperationLog) -> None:
-        if self.runner.current(conn) < self.live:
-            start = self.runner.current(conn)
-            self.runner.migrate_to_index(conn, self.live)
-            names = [m.label for m in self.runner.migrations[start:self.live]]
-            log.add(f"migrate: {', '.join(names)}")
+    def begin_example(self, conn: sa.Connection, rows: Mapping[str, list[dict[str, Any]]],
+                      log: OperationLog, count_example: bool = True) -> None:
+        """A fresh checkout to `live` with the pre-existing rows in it."""
+        names = ", ".join(m.label for m in self.runner.migrations[self.before:self.live])
+        if self.start == self.live and names:
+            log.add(f"migrate: {names} (it only creates tables: rows go in after it)")
+        self.insert(conn, rows, log, count_example=count_example)
+        if self.start < self.live:
+            self.runner.migrate_between(conn, self.start, self.live)
+            log.add(f"migrate: {names}")
 
     def migrate_contract(self, conn: sa.Connection, log: OperationLog) -> None:
         assert self.contract is not None
-        self.runner.migrate_to_index(conn, self.contract)
+        self.runner.migrate_between(conn, self.live, self.contract)
         log.add(f"migrate (contract): {self.runner.migrations[self.contract - 1].label}")
 
     # --- the user's callables -----------------------------------------------------------
     def call(self, conn: sa.Connection, attr: str, *args: Any) -> Any:
-        """Run one user callable in its own savepoint; it 'commits' when it returns."""
+        """Run one user callable; it 'commits' when it returns.
+
+        Writes (write, update, delete) run in a savepoint: the database may refuse one (a
+        duplicate key) and the example goes on without it. Any other callable that raises
+        ends the example, and the checkout rolls everything back, so it needs none.
+        """
         fn = getattr(self.spec, attr)
         self.stats.operations += 1
         try:
-            with conn.begin_nested():
-                return fn(conn, *args)
+            if attr in _WRITES:
+                with conn.begin_nested():
+                    return fn(conn, *args)
+            return fn(conn, *args)
         except Exception as exc:
             raise UserCallableFailed(self.spec.callable_name(attr), exc) from exc
 
@@ -166,7 +184,7 @@ class Harness:
     # --- validation and rows -------------------------------------------------------------
     def validate(self) -> None:
         """The spec against the schema: `old` where rows are generated, `new` where written."""
-        self.spec.validate(self.schema(self.before), sides=("old",))
+        self.spec.validate(self.schema(self.start), sides=("old",))
         self.spec.validate(self.schema(self.live), sides=("new",))
 
     def _old_closure(self, schema: Schema) -> list[str]:
@@ -187,7 +205,7 @@ class Harness:
         if self.spec.old_table is None:
             raise SpecError(f"{self.spec.label}: old= is a SELECT, so there is no table to "
                             "generate rows for; name the old table")
-        schema = self.schema(self.before)
+        schema = self.schema(self.start)
         overrides = {self.spec.old_table: dict(self.spec.strategies)} \
             if self.spec.strategies else None
         return rows_for_tables(schema, self._old_closure(schema), backend=self.backend.name,
@@ -196,23 +214,28 @@ class Harness:
     def insert(self, conn: sa.Connection, rows: Mapping[str, list[dict[str, Any]]],
                log: OperationLog, count_example: bool = True) -> None:
         """Insert generated rows; rows the database refuses (a CHECK we cannot read) are
-        not records, so the example is rejected rather than failed."""
-        schema = self.schema(self.before)
+        not records, so the example is rejected rather than failed (and the checkout, with
+        its half-done transaction, is rolled back: no savepoint needed)."""
         if count_example:
             self.stats.examples += 1
         for name, batch in rows.items():
             if not batch:
                 continue
-            table = sqlalchemy_table(schema.table(name))
             try:
-                with conn.begin_nested():
-                    conn.execute(sa.insert(table), batch)
+                conn.execute(sa.insert(self.table(name)), batch)
             except (sa.exc.IntegrityError, sa.exc.DataError):
                 hypothesis.reject()
             self.stats.rows_generated += len(batch)
             log.add(f"insert {len(batch)} row(s) into {name}:")
             for generated in batch:
                 log.add(f"    {short(generated, 240)}")
+
+    def table(self, name: str) -> sa.Table:
+        """A typed SQLAlchemy table of the `start` schema, built once (binds values as
+        SQLAlchemy stores them)."""
+        if name not in self._tables:
+            self._tables[name] = sqlalchemy_table(self.schema(self.start).table(name))
+        return self._tables[name]
 
     def keys_in_old(self, conn: sa.Connection) -> list[Any]:
         keys = self.spec.old_keys
@@ -274,7 +297,12 @@ class Harness:
             lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
 
     def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
-        """Mostly existing keys; sometimes a neighbour or a key that does not exist."""
+        """Mostly existing keys; sometimes a neighbour or a key that does not exist.
+
+        The same draws whatever `keys` holds (a branch, then an index or a fresh key), so
+        when the shrinker removes a row or a step, the choices after it still line up and
+        the shrink can be kept.
+        """
         if self._fresh_keys is None:
             table = self.schema(self.live).table(self.spec.old_table or "")
             fresh: SearchStrategy[Any] = st.tuples(*(
@@ -283,12 +311,18 @@ class Harness:
             if len(self.spec.old_keys) == 1:
                 fresh = fresh.map(lambda t: t[0])
             self._fresh_keys = fresh
-        options = [self._fresh_keys]
-        if keys:
-            near = [n for k in keys for n in self._neighbours(k)]
-            options = [st.sampled_from(keys), st.sampled_from(keys)] + (
-                [st.sampled_from(near)] if near else []) + options
-        return st.one_of(options)
+        fresh_keys = self._fresh_keys
+        near = [n for k in keys for n in self._neighbours(k)]
+
+        @st.composite
+        def pick(draw: st.DrawFn) -> Any:
+            branch = draw(st.integers(0, 3))  # 0-1 existing, 2 a neighbour, 3 fresh
+            pool = keys if branch < 2 else near if branch == 2 else []
+            if pool:
+                return pool[draw(st.integers(0, len(pool) - 1))]
+            return draw(fresh_keys)
+
+        return pick()
 
     # --- comparing ---------------------------------------------------------------------------
     def compare(self, conn: sa.Connection) -> Comparison:
@@ -308,7 +342,7 @@ class Harness:
         return self.sides.keep_new(conn, self.schema(self.live))
 
     def snapshot_old(self, conn: sa.Connection) -> Any:
-        return self.sides.keep(conn, self.sides.old(self.schema(self.live)))
+        return self.sides.keep(conn, "old", self.schema(self.live))
 
     def check_unchanged(self, conn: sa.Connection, kept: Any, log: OperationLog,
                         summary: str) -> None:
@@ -333,7 +367,7 @@ class Harness:
         spec = self.spec
         schema = self.schema(self.live)
         old = schema.table(spec.old_table or "")
-        typed = sqlalchemy_table(old)
+        typed = self.table(old.name)
         fields = spec.fields
         keys = self.keys_in_old(conn)
         expected: dict[Any, dict[str, Any]] = {}
@@ -393,15 +427,17 @@ class Backfill:
             return True
         harness = self.harness
         harness.stats.operations += 1
+        # No savepoint per batch: a batch that raises ends the example (rolled back with
+        # the checkout), and one that returns is as committed as the outer transaction lets
+        # anything be; other operations see its rows either way.
         try:
-            with self.conn.begin_nested():
-                if not self._is_generator:
-                    harness.spec.backfill(self.conn)  # type: ignore[misc]
-                    self.finished = True
-                else:
-                    if self._generator is None:
-                        self._generator = harness.spec.backfill(self.conn)  # type: ignore[misc]
-                    next(self._generator)  # type: ignore[arg-type]
+            if not self._is_generator:
+                harness.spec.backfill(self.conn)  # type: ignore[misc]
+                self.finished = True
+            else:
+                if self._generator is None:
+                    self._generator = harness.spec.backfill(self.conn)  # type: ignore[misc]
+                next(self._generator)  # type: ignore[arg-type]
         except StopIteration:
             self.finished = True
         except Exception as exc:
@@ -422,12 +458,14 @@ class Backfill:
         """A crash: the batch in flight is lost; committed batches stay."""
         if self._generator is not None and not self.finished:
             try:
-                with self.conn.begin_nested():
-                    self._generator.close()  # type: ignore[attr-defined]
+                self._generator.close()  # type: ignore[attr-defined]
             except Exception as exc:
                 raise UserCallableFailed(self.name, exc) from exc
         self.log.add(f"backfill abandoned after batch {self.batches} (crash)")
         self.finished = True
+
+
+_WRITES = frozenset({"write", "update", "delete"})
 
 
 def failure(summary: str, log: OperationLog, details: str,

@@ -8,7 +8,6 @@ callable returning mappings (a store outside SQL).
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -18,8 +17,6 @@ import sqlalchemy as sa
 from ..schema.model import Schema
 from .compare import Comparison, Projection, compare, compare_rows, create_temp_as, describe
 from .spec import DualWrite
-
-_temp_names = itertools.count(1)
 
 
 def _from_select(sql: str, pairs: list[tuple[str, str]], label: str) -> Projection:
@@ -46,6 +43,7 @@ class Sides:
         self.spec = spec
         self._projections: dict[tuple[str, int], Projection] = {}
         self._plans: dict[Any, Any] = {}
+        self._kept: dict[tuple[str, int], tuple[Any, Projection]] = {}
         self.names = spec.fields  # compared names: old key columns, then mapped columns
         self.old_pairs = [(n, n) for n in self.names]
         self.new_pairs = [*spec.key_map.items(), *spec.column_map.items()]
@@ -84,18 +82,32 @@ class Sides:
         return compare(conn, old, self._cached("new", new_schema), self.spec.old_keys,
                        self.names, plans=self._plans)
 
-    def keep(self, conn: sa.Connection, side: Projection) -> Projection:
-        """Copy a side into a temporary table: it outlives later changes (and DROP TABLE)."""
-        name = f"dw_kept_{next(_temp_names)}"
-        source = side.subquery(self.names, "dw_keep")
-        create_temp_as(conn, name, sa.select(*(source.c[n] for n in self.names)))
-        kept = sa.table(name, *(sa.column(n) for n in self.names))
-        return Projection(sa.select(*(kept.c[n] for n in self.names)), side.label, side.types)
+    def keep(self, conn: sa.Connection, side: str, schema: Schema | None) -> Projection:
+        """Copy a side into a temporary table: it outlives later changes (and DROP TABLE).
+
+        One name per side (`dw_kept_old`, `dw_kept_new`): an example keeps each side at
+        most once, and its checkout's rollback takes the table away, so the statement and
+        the comparison built on the copy are the same objects in every example (built, and
+        on Postgres typed, once).
+        """
+        projection = self._cached(side, schema)
+        cache_key = (side, id(schema))
+        if cache_key not in self._kept:
+            name = f"dw_kept_{side}"
+            source = projection.subquery(self.names, "dw_keep")
+            create = sa.select(*(source.c[n] for n in self.names))
+            table = sa.table(name, *(sa.column(n) for n in self.names))
+            self._kept[cache_key] = (create, Projection(
+                sa.select(*(table.c[n] for n in self.names)), projection.label,
+                projection.types))
+        create, kept = self._kept[cache_key]
+        create_temp_as(conn, f"dw_kept_{side}", create)
+        return kept
 
     def keep_new(self, conn: sa.Connection, schema: Schema | None) -> Projection | list[Any]:
         if self.spec.new_is_callable:
             return self.new_rows(conn)
-        return self.keep(conn, self.new(schema))
+        return self.keep(conn, "new", schema)
 
     def compare_kept(self, conn: sa.Connection, kept: Projection | list[Any],
                      schema: Schema | None) -> tuple[bool, str, int]:
@@ -112,7 +124,8 @@ class Sides:
             result = compare_rows(conn, kept, self.new_rows(conn), self.spec.old_keys,
                                   self.names, label=self.spec.new_label)
         else:
-            result = compare(conn, kept, self.new(schema), self.spec.old_keys, self.names)
+            result = compare(conn, kept, self._cached("new", schema), self.spec.old_keys,
+                             self.names, plans=self._plans)
         return (result.equal, describe(result, f"{kept.label} (kept)", self.spec.new_label),
                 result.counts.old_rows)
 

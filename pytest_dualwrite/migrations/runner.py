@@ -78,6 +78,37 @@ class Runner:
                 migration, "down", self.source, self.target, context=self._context)
         return self._statements.get((position, direction), [])
 
+    def creates_only(self, start: int, end: int) -> bool:
+        """Whether the steps after position `start` up to `end` only create new tables
+        (and indexes and sequences on them).
+
+        Such steps cannot change, constrain or react to rows that exist before them, so
+        rows inserted after them are the same records as rows inserted before: the dual-write
+        checks then start every example at `end` instead of re-running the steps each time.
+        Anything else (a trigger, an ALTER of an existing table, a data step, a statement
+        sqlglot keeps opaque, CREATE TABLE AS) answers False.
+        """
+        from sqlglot import exp
+
+        created: set[str] = set()
+        for migration in self.migrations[start:end]:
+            if not isinstance(migration.up, SqlSource):
+                return False
+            for statement in self.statements(migration, "up"):
+                tree = statement.expression
+                if statement.opaque or not isinstance(tree, exp.Create):
+                    return False
+                kind = (tree.args.get("kind") or "").upper()
+                target = tree.this.find(exp.Table) if tree.this is not None else None
+                name = target.name.lower() if target is not None else ""
+                if kind == "TABLE" and tree.expression is None and name:
+                    created.add(name)
+                elif (kind == "INDEX" and name in created) or kind == "SEQUENCE":
+                    continue
+                else:
+                    return False
+        return True
+
     @property
     def notes(self) -> list[str]:
         """Statements skipped or adjusted for the target (e.g. CREATE EXTENSION on SQLite)."""
@@ -167,6 +198,12 @@ class Runner:
         current = self.current(conn)
         if not outer:
             conn.commit()
+        self.migrate_between(conn, current, target)
+
+    def migrate_between(self, conn: sa.Connection, current: int, target: int) -> None:
+        """Move from a position the caller knows (a checkout of a template it built) to
+        `target`, without asking the database where it is: a hypothesis example does this
+        hundreds of times, and each question is a round trip."""
         while current < target:
             self.apply(conn, self.migrations[current], "up")
             current += 1
