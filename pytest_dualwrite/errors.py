@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
+
 _PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<tail>@)")
 
 
@@ -43,6 +45,12 @@ class BackendError(DualWriteError):
     """A backend that was chosen but failed (unreachable server, bad credentials)."""
 
 
+class ConnectionLost(BackendError):
+    """The server ended a session mid-item (`pg_terminate_backend`, a restart, a network
+    drop). Not a finding about the user's data: the item fails with this one line, and the
+    run goes on and still drops every database it created."""
+
+
 class MigrationError(DualWriteError):
     """A migrations folder or file that cannot be read, validated or applied."""
 
@@ -69,3 +77,65 @@ class DualWriteAssertion(AssertionError):
             out.append(f"--- {title} ---")
             out.append(body.rstrip())
         return "\n".join(out)
+
+
+# SQLSTATEs of a session that is gone: class 08 (connection exception), 57P01 admin
+# shutdown (pg_terminate_backend), 57P02 crash shutdown, 57P03 cannot connect now.
+_LOST_STATES = ("57P01", "57P02", "57P03")
+# The same, for driver errors raised before the server could send a code.
+_LOST_PHRASES = ("server closed the connection", "terminating connection",
+                 "connection is closed", "the connection is lost", "connection already closed",
+                 "consuming input failed", "ssl connection has been closed")
+
+
+def _lost_reason(exc: BaseException) -> str | None:
+    """The driver's first line when `exc` says the session is gone, else None."""
+    original: BaseException | None = exc
+    invalidated = False
+    if isinstance(exc, sa.exc.DBAPIError):
+        original, invalidated = exc.orig, exc.connection_invalidated
+    if original is None:
+        return None
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    text = str(original).strip()
+    lost = invalidated or (isinstance(state, str) and (
+        state.startswith("08") or state in _LOST_STATES))
+    from_driver = isinstance(exc, sa.exc.DBAPIError) or \
+        type(original).__module__.split(".")[0] in ("psycopg", "psycopg2", "pg8000")
+    if not lost and from_driver:
+        lost = any(phrase in text.lower() for phrase in _LOST_PHRASES)
+    if not lost:
+        return None
+    return text.splitlines()[0] if text else type(original).__name__
+
+
+def connection_lost(exc: BaseException, backend: str = "postgres") -> ConnectionLost | None:
+    """A lost connection anywhere in `exc`'s story, as one line; None if there is none.
+
+    The story is the causes and contexts (a user callable's failure is re-raised `from
+    None`, but keeps its context), a wrapped callable's original error and the members of an
+    exception group (hypothesis reports a loss that did not recur as flaky). The name of the
+    user callable that was running, when there was one, says where it happened.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    where: str | None = None
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        original = getattr(current, "original", None)
+        name = getattr(current, "name", None)
+        if isinstance(original, BaseException) and isinstance(name, str) and where is None:
+            where = name  # a user callable that raised (dualwrite.harness.UserCallableFailed)
+        reason = _lost_reason(current)
+        if reason is not None:
+            during = f" during {where}" if where else ""
+            return ConnectionLost(
+                f"{backend}: connection lost{during}: {reason} (the server ended the session: "
+                "pg_terminate_backend, a restart or a network drop)")
+        todo += [e for e in (current.__cause__, current.__context__, original)
+                 if isinstance(e, BaseException)]
+        todo += [e for e in getattr(current, "exceptions", ()) if isinstance(e, BaseException)]
+    return None

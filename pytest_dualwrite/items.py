@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from .backends.base import Backend
-from .errors import DualWriteAssertion, DualWriteError
+from .errors import DualWriteAssertion, DualWriteError, connection_lost
 from .fixtures import backend_or_skip, get_session
 from .report import ItemResult
 from .session import Session
@@ -51,22 +51,35 @@ class DualWriteItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | Any:
+        lost = connection_lost(excinfo.value, self.backend_name)
+        if lost is not None:
+            # One line, then what ran before the loss; the driver's traceback (and
+            # hypothesis' flaky-replay report, when the loss did not recur) tell nothing more.
+            value = excinfo.value
+            ran = [f"\n--- {title} ---\n{body.rstrip()}" for title, body in value.sections
+                   if title == "operations"] if isinstance(value, DualWriteAssertion) else []
+            return "\n".join([str(lost), *ran])
         if isinstance(excinfo.value, DualWriteAssertion | DualWriteError):
             notes = getattr(excinfo.value, "__notes__", [])
             return "\n".join([str(excinfo.value), *notes])
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"{self.parent.name}::{self.name}" if self.parent else self.name
+        """The spec's file and line (what JUnit's xunit1 `file`/`line` and IDEs show), and
+        `spec::check[backend]` as the failure header."""
+        line = self.parent.line if isinstance(self.parent, ChecksNode) else None
+        return self.path, line, f"{self.parent.name}::{self.name}" if self.parent else self.name
 
 
 class ChecksNode(pytest.Collector):
     """A spec variable or a migrations folder: the parent of its checks."""
 
     def __init__(self, *, checks: Iterable[tuple[str, str, CheckFn | None, str | None]],
-                 problem: DualWriteError | None = None, **kwargs: Any) -> None:
+                 problem: DualWriteError | None = None, line: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._checks = list(checks)
+        self.line = line  # 0-based line of the spec's `DualWrite(...)` in self.path
         # A spec that cannot be run at all fails its own collection with this one line,
         # and only its own: the module's other specs and tests still collect.
         self._problem = problem
@@ -79,11 +92,12 @@ class ChecksNode(pytest.Collector):
                 self, name=f"{check_name}[{backend}]", check=fn, backend_name=backend,
                 check_name=check_name, skip_reason=skip)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str | Any:
+    def repr_failure(  # type: ignore[override]  # a Collector's takes no style
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str | Any:
         if isinstance(excinfo.value, DualWriteError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)
+        return super().repr_failure(excinfo)
 
 
 def result_of(item: DualWriteItem, report: pytest.TestReport,
@@ -95,8 +109,11 @@ def result_of(item: DualWriteItem, report: pytest.TestReport,
     counterexample = None
     if call.excinfo is not None:
         value = call.excinfo.value
+        lost = connection_lost(value, item.backend_name)
         if report.skipped:
             message = str(getattr(value, "msg", value))
+        elif lost is not None:
+            message = str(lost)
         else:
             message = getattr(value, "summary", None) or str(value).splitlines()[0]
             counterexample = getattr(value, "data", None)
