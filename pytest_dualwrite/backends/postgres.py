@@ -5,6 +5,10 @@ is migrated, written to or dropped there. Clones use `CREATE DATABASE ... TEMPLA
 costs 20-150 ms by disk; so one hypothesis example (`checkout`) instead runs inside a
 transaction on a kept copy and is rolled back (DDL included: Postgres DDL is
 transactional), and the sequences, which a rollback does not restore, are set back.
+
+A kept connection the server has closed since (`pg_terminate_backend`, a restart, an idle
+timeout) is reconnected before the next example rather than failing it: the server rolled
+its transaction back, so the copy is still in its starting state.
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from ..errors import BackendError, ConfigError, mask_password
-from .base import NAME_PREFIX, Backend, Database
+from .base import NAME_PREFIX, Backend, Database, worker_id
+
+# Drivers that take libpq's `application_name`: every connection the plugin opens then
+# shows in pg_stat_activity as `pytest-dualwrite <run> <worker>`.
+_NAMED_DRIVERS = ("psycopg", "psycopg2", "pg8000")
 
 
 def parse_url(raw: str, where: str = "postgres url") -> URL:
@@ -69,6 +77,32 @@ class _Workspace:
     connection: sa.Connection
     sequences: list[tuple[str, int, bool]]
 
+    def begin(self) -> sa.RootTransaction:
+        """The example's transaction, on a connection that is alive now.
+
+        The ping is one more statement an example (the BEGIN before it would be sent for
+        the example's first statement anyway): a session the server ended since the last
+        example shows here and is replaced, instead of failing the user's first query.
+        """
+        conn = self.connection
+        if not conn.invalidated:
+            transaction = conn.begin()
+            try:
+                conn.exec_driver_sql("SELECT 1")
+                return transaction
+            except sa.exc.DBAPIError as exc:
+                transaction.rollback()  # on an invalid connection: no round trip
+                if not exc.connection_invalidated:
+                    raise
+        elif conn.in_transaction():
+            conn.rollback()  # a body that lost the connection left its transaction open
+        # The next statement reconnects to the same database. The server rolled the lost
+        # session's transaction back; sequences it advanced stay advanced, so reset them.
+        self.restore_sequences()
+        transaction = conn.begin()
+        conn.exec_driver_sql("SELECT 1")
+        return transaction
+
     def restore_sequences(self) -> None:
         if not self.sequences:
             return
@@ -82,13 +116,16 @@ class _Workspace:
 
 
 def _read_sequences(conn: sa.Connection) -> list[tuple[str, int, bool]]:
-    names = conn.execute(sa.text(
-        "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences "
-        "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")).scalars().all()
+    rows = conn.execute(sa.text(
+        "SELECT format('%I.%I', schemaname, sequencename), schemaname, sequencename "
+        "FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")
+    ).all()
     state = []
-    for name in names:
-        value, called = conn.execute(
-            sa.text(f"SELECT last_value, is_called FROM {name}")).one()
+    for name, schema, sequence in rows:
+        # Quoted by SQLAlchemy, not pasted into text(): a ':' in a name is no bind there.
+        table = sa.table(sequence, sa.column("last_value"), sa.column("is_called"),
+                         schema=schema)
+        value, called = conn.execute(sa.select(table.c.last_value, table.c.is_called)).one()
         state.append((name, value, called))
     conn.commit()
     return state
@@ -104,6 +141,9 @@ class PostgresBackend(Backend):
         self._admin: sa.Engine | None = None
         self.server_version: str | None = None
         self._workspaces: dict[Hashable, _Workspace] = {}
+        self._connect_args: dict[str, str] = {}
+        if url.get_driver_name() in _NAMED_DRIVERS and "application_name" not in url.query:
+            self._connect_args["application_name"] = f"pytest-dualwrite {self._run} {worker_id()}"
 
     def describe(self) -> str:
         version = f" {self.server_version}" if self.server_version else ""
@@ -113,8 +153,9 @@ class PostgresBackend(Backend):
         """An AUTOCOMMIT engine on the URL's database, for CREATE/DROP DATABASE only."""
         if self._admin is None:
             try:
+                # pre_ping: a killed admin connection is replaced, so cleanup still runs.
                 engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT",
-                                          pool_pre_ping=True)
+                                          pool_pre_ping=True, connect_args=self._connect_args)
             except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
                 raise BackendError(
                     f"postgres: the driver for {self.url.drivername} is not installed ({exc}); "
@@ -132,7 +173,7 @@ class PostgresBackend(Backend):
         return self._admin
 
     def _engine(self, name: str) -> sa.Engine:
-        return sa.create_engine(self.url.set(database=name))
+        return sa.create_engine(self.url.set(database=name), connect_args=self._connect_args)
 
     def _create(self, name: str) -> Database:
         with self.admin().connect() as conn:
@@ -153,14 +194,8 @@ class PostgresBackend(Backend):
     def checkout(
         self, key: Hashable, build: Callable[[Database], None]
     ) -> Iterator[sa.Connection]:
-        workspace = self._workspaces.get(key)
-        if workspace is None:
-            database = self.database_at(key, build)
-            connection = database.engine.connect()
-            workspace = _Workspace(database, connection, _read_sequences(connection))
-            self._workspaces[key] = workspace
+        workspace, transaction = self._resume(key) or self._new_workspace(key, build)
         conn = workspace.connection
-        transaction = conn.begin()
         body_failed = False
         try:
             yield conn
@@ -173,10 +208,32 @@ class PostgresBackend(Backend):
                     transaction.rollback()
                 workspace.restore_sequences()
             except Exception:
-                # A broken connection (a killed backend): start afresh next time.
-                self._discard(key)
+                if not conn.invalidated:
+                    # Not a lost connection: the copy's state is unknown, start afresh.
+                    self._discard(key)
                 if not body_failed:
                     raise
+                # else the lost connection is reconnected by the next checkout
+
+    def _resume(self, key: Hashable) -> tuple[_Workspace, sa.RootTransaction] | None:
+        """The kept copy for `key` in a new transaction, or None when there is none (or it
+        cannot be reached any more: dropped by someone, or the server is gone)."""
+        workspace = self._workspaces.get(key)
+        if workspace is None:
+            return None
+        try:
+            return workspace, workspace.begin()
+        except Exception:
+            self._discard(key)  # build afresh from the template (which raises if it can't)
+            return None
+
+    def _new_workspace(self, key: Hashable, build: Callable[[Database], None]
+                       ) -> tuple[_Workspace, sa.RootTransaction]:
+        database = self.database_at(key, build)
+        connection = database.engine.connect()
+        workspace = _Workspace(database, connection, _read_sequences(connection))
+        self._workspaces[key] = workspace
+        return workspace, connection.begin()
 
     def _discard(self, key: Hashable) -> None:
         workspace = self._workspaces.pop(key, None)
@@ -186,7 +243,10 @@ class PostgresBackend(Backend):
             workspace.connection.close()
         except Exception:
             pass  # already broken; dropping the database is what matters
-        self.drop(workspace.database)
+        try:
+            self.drop(workspace.database)
+        except Exception:
+            pass  # still listed as created: close() tries again and reports it
 
     def list_databases(self, prefix: str = NAME_PREFIX) -> list[str]:
         """Every database on the server whose name starts with our prefix."""
@@ -226,7 +286,10 @@ class PostgresBackend(Backend):
 
     def _shutdown(self) -> None:
         for workspace in self._workspaces.values():
-            workspace.connection.close()
+            try:
+                workspace.connection.close()
+            except Exception:
+                pass  # a connection the server closed; its database is dropped already
         self._workspaces.clear()
         if self._admin is not None:
             self._admin.dispose()
