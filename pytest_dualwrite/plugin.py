@@ -127,18 +127,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("dualwrite_backend", names, ids=names, indirect=True)
 
 
+def _spec_line(spec: DualWrite, path: Path) -> int | None:
+    """The 0-based line of `spec`'s `DualWrite(...)` when it is in `path` (not imported)."""
+    filename, _, line = spec.defined_at.rpartition(":")
+    if not filename or not line.isdigit():
+        return None
+    try:
+        same = os.path.samefile(filename, path)
+    except OSError:
+        return None
+    return int(line) - 1 if same else None
+
+
 def _spec_node(parent: pytest.Collector, name: str, spec: DualWrite,
                session: Session) -> ChecksNode:
     from .dualwrite.engine import spec_check
 
     spec.name = spec.name or name
+    line = _spec_line(spec, parent.path)
     try:
         spec.check()
     except SpecError as exc:
-        return ChecksNode.from_parent(parent, name=name, checks=[], problem=exc)
+        return ChecksNode.from_parent(parent, name=name, checks=[], problem=exc, line=line)
     checks = [(item, backend, spec_check(spec, item), None)
               for item in spec.items() for backend in session.backend_names]
-    return ChecksNode.from_parent(parent, name=name, checks=checks)
+    return ChecksNode.from_parent(parent, name=name, checks=checks, line=line)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -182,6 +195,20 @@ def _collects_whole_project(config: pytest.Config, folder: Any) -> bool:
     return False
 
 
+def _folder_id(folder: Path, rootpath: Path) -> str:
+    """The migrations folder as node ids write paths: relative to rootdir, with `/`.
+
+    A folder outside rootdir goes by its own name: an absolute path would differ on every
+    CI machine (and JUnit would read it as `.home.ci.builds...`), and a `../` one shows as
+    `::::/` in pytest's verbose lines.
+    """
+    lexical = Path(os.path.normpath(folder)), Path(os.path.normpath(rootpath))
+    for inner, outer in (lexical, (folder.resolve(), rootpath.resolve())):
+        if inner.is_relative_to(outer):  # a symlinked folder: as written, else as it is
+            return inner.relative_to(outer).as_posix()
+    return folder.name
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
@@ -198,11 +225,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         checks = migration_checks(state)
     except DualWriteError as exc:
         raise pytest.UsageError(f"pytest-dualwrite: {exc}") from None
-    try:
-        name = str(folder.relative_to(config.rootpath))
-    except ValueError:
-        name = str(folder)
-    node = ChecksNode.from_parent(session, name=name, nodeid=name, checks=checks)
+    name = _folder_id(folder, config.rootpath)
+    node = ChecksNode.from_parent(session, name=name, nodeid=name, path=folder, checks=checks)
     # Report the node as collected, so counts ("collected N items") and -k see its items.
     report = collect_one_node(node)
     config.hook.pytest_collectreport(report=report)
@@ -224,8 +248,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     session = get_session(config)
     if session is None:
         return
-    for warning in session.warnings:
-        terminalreporter.write_line(f"dualwrite: {warning}", yellow=True)
+    if session.warnings:
+        # Under a rule of their own, as pytest's warnings summary is: printed bare, they
+        # read as one more line of the last failure above them.
+        terminalreporter.write_sep("=", "dualwrite warnings", yellow=True)
+        for warning in session.warnings:
+            terminalreporter.write_line(f"dualwrite: {warning}", yellow=True)
     if not session.report.results:
         return
     for name in session.backend_names:
