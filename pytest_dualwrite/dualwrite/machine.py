@@ -169,7 +169,7 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
         @invariant()
         def nothing_failed_silently(self) -> None:
             # Keeps hypothesis from running steps on a machine whose connection is gone.
-            if self.conn.closed:
+            if self.conn.closed or self.conn.invalidated:
                 raise AssertionError("the connection to the database was lost mid-example")
 
         def teardown(self) -> None:
