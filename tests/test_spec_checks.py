@@ -80,7 +80,4 @@ def test_planted_bug_is_caught(products: pytest.Pytester, monkeypatch: pytest.Mo
     for text in failures:
         operations = text.split("--- operations ---")[1].split("---")[0]
         rows = re.findall(r"^\s*\d+\.\s+(?:\{|write\()", operations, flags=re.MULTILINE)
-        # stale_snapshot: hypothesis sometimes stops at five rows, a local minimum where
-        # two rows and one step must go together (rows set batch boundaries); a known
-        # shrink weakness, tracked in the issue. Every other bug shrinks to three.
-        assert 1 <= len(rows) <= (5 if bug == "stale_snapshot" else 3), operations
+        assert 1 <= len(rows) <= 3, operations
