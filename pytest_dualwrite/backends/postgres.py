@@ -188,7 +188,13 @@ class PostgresBackend(Backend):
         return self._admin
 
     def _engine(self, name: str) -> sa.Engine:
-        return sa.create_engine(self.url.set(database=name), connect_args=self._connect_args)
+        args: dict[str, object] = dict(self._connect_args)
+        if self.url.get_driver_name() == "psycopg":
+            # psycopg prepares a statement run five times, and forgets (DEALLOCATE ALL)
+            # every one at each ROLLBACK: with a rollback per example that is a cost with no
+            # gain, and it would drop the comparison statement compare() prepares itself.
+            args["prepare_threshold"] = None
+        return sa.create_engine(self.url.set(database=name), connect_args=args)
 
     def _create(self, name: str) -> Database:
         with self.admin().connect() as conn:

@@ -16,8 +16,10 @@ column types differ, both are cast to one type, and only then: see `_casts`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import uuid
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as fields_of
@@ -254,6 +256,7 @@ class _Plan:
     per_key: Any
     query: Any
     limit: int
+    name: str = field(default_factory=lambda: f"dw_compare_{next(_plan_numbers)}")
 
     @classmethod
     def build(cls, conn: sa.Connection, old: Projection, new: Projection, key: list[str],
@@ -297,6 +300,37 @@ class _Plan:
         return cls(old, new, per_key, query, limit)
 
 
+_plan_numbers = itertools.count(1)
+# The plans each Postgres session has prepared (PREPARE outlives a rolled-back transaction).
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _answer(conn: sa.Connection, plan: _Plan) -> Sequence[Sequence[Any]]:
+    """Run a plan's query; on Postgres as a statement prepared once per session.
+
+    Each example is rolled back, and a rolled-back session re-parses and re-plans every
+    statement: for this query that was five times the cost of running it. A PREPAREd
+    statement survives the rollback (and is re-planned by the server if a table it reads
+    was re-created). Only where the driver does not prepare on its own (psycopg with
+    `prepare_threshold=None`, as the plugin's Postgres engines are), since psycopg
+    deallocates everything at a rollback when it has prepared anything itself.
+    """
+    dbapi = conn.connection.dbapi_connection
+    if conn.dialect.name != "postgresql" or dbapi is None \
+            or getattr(dbapi, "prepare_threshold", 0) is not None:
+        return conn.execute(plan.query).all()
+    names = _PREPARED.setdefault(dbapi, set())
+    plain = conn.execution_options(no_parameters=True)
+    if plan.name not in names:
+        sql = str(plan.query.compile(dialect=conn.dialect,
+                                     compile_kwargs={"literal_binds": True}))
+        if "%" in sql:  # escaped for the driver's placeholders: not what PREPARE wants
+            return conn.execute(plan.query).all()
+        plain.exec_driver_sql(f"PREPARE {plan.name} AS {sql}")
+        names.add(plan.name)
+    return plain.exec_driver_sql(f"EXECUTE {plan.name}").all()
+
+
 def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence[str],
             fields: Sequence[str], *, limit: int = DEFAULT_LIMIT,
             plans: dict[Any, Any] | None = None) -> Comparison:
@@ -323,7 +357,7 @@ def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence
             plans[cache_key] = plan
     k = plan.per_key.c
     k_old, k_new = k.dw_key_old_n, k.dw_key_new_n
-    rows = conn.execute(plan.query).all()
+    rows = _answer(conn, plan)
     totals_at = slice(1, 1 + len(fields_of(Counts)))
     counts = Counts(*(int(v) for v in rows[0][totals_at]))  # in the order of Counts' fields
     if counts.missing_rows == 0 and counts.extra_rows == 0:
