@@ -342,3 +342,33 @@ def test_100k_rows_compare_in_seconds_on_sqlite(sqlite_engine: sa.Engine) -> Non
     assert result.counts.old_rows == n
     assert result.changed == [FieldDiff((77777,), "name", "name 77777", "x")]
     assert elapsed < 10, f"two 100k-row comparisons took {elapsed:.1f}s"
+
+
+# --- the prepared comparison on Postgres -----------------------------------------------------
+
+def test_a_prepared_comparison_answers_as_the_plain_one_across_rollbacks(
+        pg_engine: sa.Engine) -> None:
+    """The plugin's Postgres engines turn psycopg's auto-prepare off, and compare() PREPAREs
+    its query once per session: it must survive each example's rollback and give the
+    answers the unprepared query gives, equal or not."""
+    metadata.create_all(pg_engine)
+    engine = sa.create_engine(pg_engine.url, connect_args={"prepare_threshold": None})
+    plans: dict[Any, Any] = {}
+    old, new = old_projection(), new_projection()
+    with engine.connect() as connection:
+        answers = []
+        for extra in (False, True, False):  # equal, differing, equal again: three examples
+            with connection.begin() as transaction:
+                rows = [record(i) for i in range(1, 5)]
+                fill(connection, rows, rows + ([record(9)] if extra else []))
+                prepared = compare(connection, old, new, ["id"], FIELDS, plans=plans)
+                plain = compare(connection, old, new, ["id"], FIELDS)
+                assert prepared == plain
+                answers.append(prepared)
+                transaction.rollback()
+        names = connection.exec_driver_sql(
+            "SELECT name FROM pg_prepared_statements WHERE name LIKE 'dw_compare_%'").scalars()
+        assert len(list(names)) == 1  # prepared once, used three times
+    engine.dispose()
+    assert [a.equal for a in answers] == [True, False, True]
+    assert [r["id"] for r in answers[1].extra] == [9]

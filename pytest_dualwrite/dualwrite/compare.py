@@ -305,7 +305,7 @@ _plan_numbers = itertools.count(1)
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
-def _answer(conn: sa.Connection, plan: _Plan) -> Sequence[Sequence[Any]]:
+def _answer(conn: sa.Connection, plan: _Plan, reused: bool) -> Sequence[Sequence[Any]]:
     """Run a plan's query; on Postgres as a statement prepared once per session.
 
     Each example is rolled back, and a rolled-back session re-parses and re-plans every
@@ -313,10 +313,12 @@ def _answer(conn: sa.Connection, plan: _Plan) -> Sequence[Sequence[Any]]:
     statement survives the rollback (and is re-planned by the server if a table it reads
     was re-created). Only where the driver does not prepare on its own (psycopg with
     `prepare_threshold=None`, as the plugin's Postgres engines are), since psycopg
-    deallocates everything at a rollback when it has prepared anything itself.
+    deallocates everything at a rollback when it has prepared anything itself. And only
+    for a plan the caller keeps (`reused`): a statement prepared for one use would stay
+    in the session for nothing.
     """
     dbapi = conn.connection.dbapi_connection
-    if conn.dialect.name != "postgresql" or dbapi is None \
+    if not reused or conn.dialect.name != "postgresql" or dbapi is None \
             or getattr(dbapi, "prepare_threshold", 0) is not None:
         return conn.execute(plan.query).all()
     names = _PREPARED.setdefault(dbapi, set())
@@ -357,7 +359,7 @@ def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence
             plans[cache_key] = plan
     k = plan.per_key.c
     k_old, k_new = k.dw_key_old_n, k.dw_key_new_n
-    rows = _answer(conn, plan)
+    rows = _answer(conn, plan, reused=plans is not None)
     totals_at = slice(1, 1 + len(fields_of(Counts)))
     counts = Counts(*(int(v) for v in rows[0][totals_at]))  # in the order of Counts' fields
     if counts.missing_rows == 0 and counts.extra_rows == 0:
