@@ -45,8 +45,9 @@ database, the socket) is seen, correctly, in the Python frame that made the call
 the granularity of that call; short runs give few samples (the count is printed).
 Neither method can tell a slow query from a slow driver: both are "SQL" to them.
 
-Run:  python benchmarks/spec_speed.py [--postgres-url URL] [--examples 20]
+Run:  python benchmarks/spec_speed.py [--postgres-url URL] [--examples 100]
       [--profile both|cprofile|sample|none]
+--examples defaults to 100, hypothesis' own max_examples: what a user runs with no settings.
 """
 
 from __future__ import annotations
@@ -467,7 +468,7 @@ def print_split(backend: str, profiles: dict[str, dict[str, Any]], plain_seconds
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres-url", default=os.environ.get("DUALWRITE_POSTGRES_URL"))
-    parser.add_argument("--examples", type=int, default=20)
+    parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--profile", choices=("both", "cprofile", "sample", "none"),
                         default="both")
     parser.add_argument("--cold", action="store_true",
