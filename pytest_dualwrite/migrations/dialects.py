@@ -23,17 +23,20 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.parser import Parser
+from sqlglot.tokens import Token, Tokenizer, TokenType
 
 from ..errors import MigrationError
 from . import sqlite_fixups
@@ -52,9 +55,10 @@ __all__ = [
     "sqlite_rebuild_statements",
 ]
 
-ROUTINES = {TokenType.TRIGGER, TokenType.FUNCTION, TokenType.PROCEDURE}
+ROUTINES = frozenset({TokenType.TRIGGER, TokenType.FUNCTION, TokenType.PROCEDURE})
 OPENERS = {TokenType.BEGIN, TokenType.CASE}
 BLOCK_ENDS = {"IF", "LOOP", "WHILE", "REPEAT"}  # `END IF` closes no BEGIN we counted
+_TOKEN_TYPE = attrgetter("token_type")
 TRANSACTION = (exp.Transaction, exp.Commit, exp.Rollback)
 NOT_STATEMENTS = (exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Var, exp.Tuple)
 
@@ -122,23 +126,52 @@ class ApplyTimeStatement(Statement):
 # --- splitting -----------------------------------------------------------------------------
 
 def split(source: SqlSource, dialect: str) -> list[Statement]:
-    """The statements of `source`, parsed in `dialect`, each with its line in the file."""
+    """The statements of `source`, parsed in `dialect`, each with its line in the file.
+
+    The file is tokenized once: each statement is parsed from its own slice of the file's
+    tokens (`_own_tokens`), never tokenized again.
+    """
     dialect = canonical_dialect(dialect)
     text = source.text
     tokens = _tokenize(source, dialect)
     statements = []
-    for chunk in _chunks(tokens):
-        start, end = chunk[0].start, chunk[-1].end + 1
-        line = source.first_line + text.count("\n", 0, start)
-        sql = text[start:end]
-        expression, opaque = _parse(sql, dialect, f"{source.path}:{line}")
-        statements.append(Statement(sql, source.path, line, sql, opaque,
-                                    None if opaque else expression))
+    with quiet_sqlglot():
+        for chunk in _chunks(tokens):
+            start, end = chunk[0].start, chunk[-1].end + 1
+            line = source.first_line + text.count("\n", 0, start)
+            sql = text[start:end]
+            expression, opaque = _parse(sql, dialect, f"{source.path}:{line}",
+                                        _own_tokens(chunk, text, dialect))
+            statements.append(Statement(sql, source.path, line, sql, opaque,
+                                        None if opaque else expression))
     return statements
 
 
+def _dialect(name: str) -> sqlglot.Dialect:
+    """One sqlglot Dialect per name (`get_or_raise` builds a new one on every call)."""
+    dialect = _DIALECTS.get(name)
+    if dialect is None:
+        dialect = _DIALECTS[name] = sqlglot.Dialect.get_or_raise(name)
+    return dialect
+
+
+def _tools(name: str) -> tuple[Tokenizer, Parser]:
+    """A tokenizer and a parser of dialect `name`, kept per thread: each `tokenize` and
+    `parse` starts by resetting them, and building them costs more than a small file does."""
+    tools = getattr(_TOOLS, name, None)
+    if tools is None:
+        dialect = _dialect(name)
+        tools = (dialect.tokenizer(), dialect.parser())
+        setattr(_TOOLS, name, tools)
+    return tools
+
+
+_DIALECTS: dict[str, sqlglot.Dialect] = {}
+_TOOLS = threading.local()
+
+
 def _tokenize(source: SqlSource, dialect: str) -> list[Token]:
-    tokenizer = sqlglot.Dialect.get_or_raise(dialect).tokenizer()
+    tokenizer = _tools(dialect)[0]
     try:
         return tokenizer.tokenize(source.text)
     except TokenError as exc:
@@ -151,8 +184,66 @@ def _tokenize(source: SqlSource, dialect: str) -> list[Token]:
                              f"{_short(source.text[start:])} ({reason})") from None
 
 
+def _own_tokens(chunk: list[Token], text: str, dialect: str) -> tuple[list[Token], str]:
+    """The tokens of one statement as if its text were tokenized alone, and the text
+    their offsets index (the file's, or the statement's own on the fallback below).
+
+    Inside a statement, the file's tokens are those of the statement alone; only a
+    comment outside it can differ: sqlglot hangs a comment before a statement on its
+    first token and one between its end and the `;` (or the end of the file) on its last,
+    where the statement's own text (which starts at its first token and ends at its last)
+    has none. So when the first or last token carries comments, each of the two gets the
+    comments it has when only it and its neighbour in the statement are tokenized; if that
+    pair does not tokenize to the same two tokens (a word sqlglot reads differently at a
+    statement's start), the statement's text is tokenized alone, as it always was.
+    """
+    first, last = chunk[0], chunk[-1]
+    if not first.comments and not last.comments:
+        return chunk, text
+    sql = text[first.start:last.end + 1]
+    if len(chunk) > 1:
+        tokenizer = _tools(dialect)[0]
+        try:
+            head = tokenizer.tokenize(text[first.start:chunk[1].end + 1])
+            tail = head if len(chunk) == 2 else tokenizer.tokenize(
+                text[chunk[-2].start:last.end + 1])
+        except TokenError:
+            head = tail = []
+        if _same(head, chunk[:2]) and _same(tail, chunk[-2:]):
+            own = list(chunk)
+            own[0] = _with_comments(first, head[0].comments)
+            own[-1] = _with_comments(last, tail[-1].comments)
+            return own, text
+    return _tools(dialect)[0].tokenize(sql), sql
+
+
+def _same(alone: list[Token], tokens: list[Token]) -> bool:
+    return len(alone) == len(tokens) and all(
+        a.token_type == t.token_type and a.text == t.text
+        for a, t in zip(alone, tokens, strict=True))
+
+
+def _with_comments(token: Token, comments: list[str]) -> Token:
+    if comments == token.comments:
+        return token
+    return Token(token.token_type, token.text, token.line, token.col, token.start, token.end,
+                 list(comments))
+
+
 def _chunks(tokens: list[Token]) -> Iterator[list[Token]]:
     """Tokens between top-level semicolons; BEGIN...END bodies of routines stay whole."""
+    kinds = list(map(_TOKEN_TYPE, tokens))
+    if ROUTINES.isdisjoint(kinds):  # no body anywhere: every semicolon ends a statement
+        start, size = 0, len(kinds)
+        while start < size:
+            try:
+                end = kinds.index(TokenType.SEMICOLON, start)
+            except ValueError:
+                end = size
+            if end > start:
+                yield tokens[start:end]
+            start = end + 1
+        return
     chunk: list[Token] = []
     depth = 0
     for token in tokens:
@@ -162,9 +253,10 @@ def _chunks(tokens: list[Token]) -> Iterator[list[Token]]:
                 yield chunk
             chunk = []
             continue
-        if kind in OPENERS or kind == TokenType.END or token.text.upper() in BLOCK_ENDS:
-            routine = chunk and chunk[0].token_type == TokenType.CREATE and any(
-                t.token_type in ROUTINES for t in chunk[:8])
+        # Only a CREATE of a routine has a body (the test on the kind first: it is cheaper).
+        if chunk and chunk[0].token_type == TokenType.CREATE and (
+                kind in OPENERS or kind == TokenType.END or token.text.upper() in BLOCK_ENDS):
+            routine = any(t.token_type in ROUTINES for t in chunk[:8])
             if routine and kind in OPENERS:
                 depth += 1
             elif routine and kind == TokenType.END:
@@ -182,6 +274,9 @@ def quiet_sqlglot() -> Iterator[None]:
     ourselves (opaque statements, folds' notes), so its log would only repeat them."""
     logger = logging.getLogger("sqlglot")
     level = logger.level
+    if level == logging.ERROR:  # quiet already (an outer block): setLevel clears caches
+        yield
+        return
     logger.setLevel(logging.ERROR)
     try:
         yield
@@ -189,11 +284,20 @@ def quiet_sqlglot() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _parse(sql: str, dialect: str, where: str) -> tuple[exp.Expr | None, bool]:
-    """(tree, opaque) for one statement; MigrationError when sqlglot cannot read it."""
+def _parse(sql: str, dialect: str, where: str,
+           tokens: tuple[list[Token], str] | None = None) -> tuple[exp.Expr | None, bool]:
+    """(tree, opaque) for one statement; MigrationError when sqlglot cannot read it.
+
+    `tokens`: the statement's tokens and the text their offsets index, when the caller
+    has them (`split`); else `sql` is tokenized here.
+    """
     try:
         with quiet_sqlglot():
-            trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+            if tokens is None:
+                trees = sqlglot.parse(sql, read=dialect)
+            else:
+                trees = _tools(dialect)[1].parse(*tokens)
+            trees = [t for t in trees if t is not None]
     except ParseError as exc:
         raise MigrationError(f"{where}: cannot parse statement: {_short(sql)} "
                              f"({_reason(exc)})") from None

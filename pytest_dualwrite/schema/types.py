@@ -370,12 +370,23 @@ def _reparen(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_POSTGRES = sqlglot.Dialect.get_or_raise("postgres")
+
+
+def _postgres_sql(tree: exp.Expression) -> str:
+    """`tree.sql(dialect="postgres")` for a tree of this module's own (parsed or copied
+    here, thrown away after): without the copy that call makes first, nor a new Dialect."""
+    if tree.parent is not None or tree.arg_key is not None or tree.index is not None:
+        return tree.sql(dialect="postgres")  # a copy would be a root: let .sql() make it
+    return _POSTGRES.generate(tree, copy=False)
+
+
 def canonical_sql(text: str | exp.Expression, dialect: str) -> str:
     """A fragment in canonical form; text sqlglot cannot read is kept, whitespace folded."""
     tree = parse_fragment(text, dialect)
     if tree is None:
         return " ".join(str(text).split())
-    return _reparen(_rewrite(tree)).sql(dialect="postgres")
+    return _postgres_sql(_reparen(_rewrite(tree)))
 
 
 def canonical_default(text: str | exp.Expression | None, dialect: str,
@@ -400,19 +411,21 @@ def canonical_default(text: str | exp.Expression | None, dialect: str,
     if numeric_family and literal is not None and NUMBER.fullmatch(value):
         return value
     if family == "string" and literal is not None and not literal.is_string:
-        return exp.Literal.string(value).sql(dialect="postgres")
+        return _postgres_sql(exp.Literal.string(value))
     if family == "json" and literal is not None and literal.is_string:
         try:
             dumped = json.dumps(json.loads(value), sort_keys=True, separators=(", ", ": "))
         except ValueError:
             dumped = value
-        return exp.Literal.string(dumped).sql(dialect="postgres")
-    return tree.sql(dialect="postgres")
+        return _postgres_sql(exp.Literal.string(dumped))
+    return _postgres_sql(tree)
 
 
 def is_sequence_default(text: str | None) -> bool:
     """`nextval('t_id_seq'::regclass)`: Postgres's spelling of SERIAL, not a real default."""
-    tree = parse_fragment(text, "postgres") if text else None
+    # A call named nextval spells the name out, so any other default needs no parse (the
+    # fold asks this of every default it reads).
+    tree = parse_fragment(text, "postgres") if text and "nextval" in text.lower() else None
     return isinstance(tree, exp.Anonymous) and tree.name.lower() == "nextval"
 
 
