@@ -81,11 +81,12 @@ def models_match_migrations(session: Any, backend: Backend | None) -> None:
     dialect = backend.name if backend is not None else canonical_dialect(session.settings.dialect)
     expected = from_models(session.settings.models, dialect=dialect)
     if backend is None:
-        from .schema.from_sql import from_sql
+        from .schema.from_sql import collector_paused, from_sql
 
         runner: Runner = session.runner(dialect)
-        statements = [s for m in runner.migrations for s in runner.statements(m, "up")]
-        actual = from_sql(statements, runner.source)
+        with collector_paused():
+            statements = [s for m in runner.migrations for s in runner.statements(m, "up")]
+            actual = from_sql(statements, runner.source)
         path = "static (fold of the SQL files)"
     else:
         runner = session.runner(backend.name)

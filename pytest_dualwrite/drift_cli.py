@@ -308,10 +308,11 @@ def check_drift(options: DriftOptions) -> DriftResult:
     expected = from_models(options.models, dialect=target)
     runner = Runner(migrations, options.dialect, target)
     if options.backend == "static":
-        from .schema.from_sql import from_sql
+        from .schema.from_sql import collector_paused, from_sql
 
-        statements = [s for m in runner.migrations for s in runner.statements(m, "up")]
-        actual = from_sql(statements, runner.source)
+        with collector_paused():
+            statements = [s for m in runner.migrations for s in runner.statements(m, "up")]
+            actual = from_sql(statements, runner.source)
         path = "static (fold of the SQL files)"
     else:
         from .schema.from_database import from_database
