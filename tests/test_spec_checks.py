@@ -81,3 +81,40 @@ def test_planted_bug_is_caught(products: pytest.Pytester, monkeypatch: pytest.Mo
         operations = text.split("--- operations ---")[1].split("---")[0]
         rows = re.findall(r"^\s*\d+\.\s+(?:\{|write\()", operations, flags=re.MULTILINE)
         assert 1 <= len(rows) <= 3, operations
+
+
+REFUSED = '''
+import sqlalchemy as sa
+from hypothesis import strategies as st
+
+import catalog
+from pytest_dualwrite import DualWrite
+
+
+def write_new_first(conn, row):
+    """The new side first, then a plain INSERT into old: a key that exists is refused
+    there, after the new side was already changed."""
+    conn.execute(catalog.UPSERT, row)
+    conn.execute(sa.text(f"INSERT INTO products ({catalog.COLUMNS}) VALUES "
+                         "(:sku, :name, :description, :price_cents, :updated_at)"), row)
+
+
+refused_writes = DualWrite(
+    old="products", new="catalog_items", key={"sku": "item_sku"},
+    columns={"name": "title", "description": "body", "price_cents": "price_cents",
+             "updated_at": "changed_at"},
+    expand=2, contract=3, write=write_new_first, update=catalog.update,
+    delete=catalog.delete, backfill=catalog.backfill,
+    strategies={"sku": st.sampled_from(["a", "b", "c", "d"])},
+)
+'''
+
+
+def test_a_refused_write_is_undone_whole_and_the_example_goes_on(
+        products: pytest.Pytester) -> None:
+    """Four possible keys, at least three taken: most writes are refused by old's primary
+    key after they changed `new`. Only if the refused write is rolled back entirely do the
+    sides stay equal."""
+    products.makepyfile(test_refused=REFUSED)
+    result = run(products, "-k", "refused_writes and dual_write_keeps_both_equal")
+    result.assert_outcomes(passed=len(backends()))
