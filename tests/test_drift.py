@@ -404,3 +404,15 @@ def test_cli_user_errors_name_the_setting_and_mask_passwords(tmp_path: Path) -> 
     assert unreachable.returncode == 2
     assert "hunter2" not in unreachable.stderr and "app:***@" in unreachable.stderr
     assert len(unreachable.stderr.splitlines()) == 1 and "Traceback" not in unreachable.stderr
+
+
+def test_the_collector_is_paused_only_inside_and_restored_after_an_error() -> None:
+    import gc
+
+    from pytest_dualwrite.schema.from_sql import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a fold that fails")
+    assert gc.isenabled()
