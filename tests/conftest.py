@@ -18,6 +18,14 @@ def postgres_url() -> str | None:
     return os.environ.get(PG_URL_ENV)
 
 
+def need_postgres() -> str:
+    """The Postgres URL, or skip: only when none is set (CI sets one and fails on a skip)."""
+    url = postgres_url()
+    if not url:
+        pytest.skip(f"postgres: {PG_URL_ENV} is not set")
+    return url
+
+
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
     """A fresh SQLite file database."""

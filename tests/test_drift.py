@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from pytest_dualwrite.migrations.runner import VERSION_TABLE
 
-from .conftest import postgres_url
+from .conftest import need_postgres
 
 SCENARIO = Path(__file__).parent / "examples" / "drift"
 ITEM = "migrations::models_match_migrations[{}]"
@@ -89,13 +89,6 @@ TWO_PLANTS_TABLE = [
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-def need_postgres() -> str:
-    url = postgres_url()
-    if not url:
-        pytest.skip("postgres: DUALWRITE_POSTGRES_URL is not set")
-    return url
-
 
 def copy_scenario(target: Path) -> Path:
     shutil.copytree(SCENARIO, target, dirs_exist_ok=True,

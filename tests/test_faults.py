@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis.errors import FlakyFailure
 
-from .conftest import copy_example, postgres_url
+from .conftest import copy_example, need_postgres, postgres_url
 
 RECORD = '''
 import sqlalchemy as sa
@@ -121,13 +121,6 @@ def test_after(dualwrite_db):
     with dualwrite_db.engine.connect() as conn:
         record(conn)
 '''
-
-
-def need_postgres() -> str:
-    url = postgres_url()
-    if not url:
-        pytest.skip("postgres: DUALWRITE_POSTGRES_URL is not set")
-    return url
 
 
 def leftovers(pytester: pytest.Pytester, url: str) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from .conftest import postgres_url
+from .conftest import need_postgres
 
 USES_DB = """
 import sqlalchemy as sa
@@ -28,13 +28,6 @@ def test_sees_only_its_own_database(dualwrite_db):
     with open("names.txt", "a") as names:
         names.write(dualwrite_db.name + "\\n")
 """
-
-
-def need_postgres() -> str:
-    url = postgres_url()
-    if not url:
-        pytest.skip("postgres: DUALWRITE_POSTGRES_URL is not set")
-    return url
 
 
 def still_there(pytester: pytest.Pytester, url: str) -> list[str]:
