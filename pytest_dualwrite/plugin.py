@@ -25,6 +25,7 @@ from .fixtures import (
     get_session,
 )
 from .items import ChecksNode, DualWriteItem, result_of
+from .report import plain
 from .session import Session
 from .settings import SETTINGS, resolve
 
@@ -81,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except ConfigError as exc:
             raise pytest.UsageError(f"pytest-dualwrite: {exc}") from None
     config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(_Results(session), "dualwrite-results")
     _cleanup_on_sigterm()
 
 
@@ -240,8 +242,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if session is None or not isinstance(item, DualWriteItem):
         return report
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        session.report.add(result_of(item, report, call))
+        # On the report, not straight into ours: under xdist the item ran in a worker,
+        # and the controller (which writes the summary and the file) only sees reports.
+        result = result_of(item, report, call)
+        report.dualwrite = plain(result, session.server_versions().get(result.backend))
     return report
+
+
+class _Results:
+    """Gathers the results carried on item reports, wherever the items ran (a plugin
+    object because `pytest_runtest_logreport` is given no config to find the session)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "dualwrite", None)
+        if data:
+            self.session.report.add_plain(data)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -254,8 +272,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_sep("=", "dualwrite warnings", yellow=True)
         for warning in session.warnings:
             terminalreporter.write_line(f"dualwrite: {warning}", yellow=True)
-    if not session.report.results:
-        return
+    if not session.report.results or hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller prints and writes what it was sent
     for name in session.backend_names:
         session.report.backends[name] = session.describe(name)
     if config.get_verbosity() >= 0:

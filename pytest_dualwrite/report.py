@@ -44,8 +44,16 @@ class Report:
     results: list[ItemResult] = field(default_factory=list)
     backends: dict[str, str] = field(default_factory=dict)  # name -> description
 
+    servers: dict[str, str] = field(default_factory=dict)  # backend -> server version seen
+
     def add(self, result: ItemResult) -> None:
         self.results.append(result)
+
+    def add_plain(self, data: dict[str, Any]) -> None:
+        """A result as `plain()` made it: how results cross from xdist workers."""
+        if data.get("server"):
+            self.servers[data["result"]["backend"]] = data["server"]
+        self.add(ItemResult(**data["result"]))
 
     # --- terminal -----------------------------------------------------------------------
     def lines(self) -> list[str]:
@@ -90,7 +98,7 @@ class Report:
                 "sqlglot": _version("sqlglot"),
                 "hypothesis": _version("hypothesis"),
                 "pytest": _version("pytest"),
-                "servers": dict(server_versions or {}),
+                "servers": {**self.servers, **(server_versions or {})},
             },
             "backends": dict(self.backends),
             "totals": self.totals(),
@@ -100,6 +108,12 @@ class Report:
     def write(self, path: Path, server_versions: dict[str, str] | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.document(server_versions), indent=2, default=str) + "\n")
+
+
+def plain(result: ItemResult, server: str | None) -> dict[str, Any]:
+    """A result in JSON types (as the report file will hold it), so pytest-xdist can carry
+    it from a worker to the controller on the item's report."""
+    return json.loads(json.dumps({"result": asdict(result), "server": server}, default=str))
 
 
 _FIGURES_SCHEMA = {"type": "object",

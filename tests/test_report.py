@@ -69,3 +69,23 @@ def test_report_schema_rejects_a_bad_document() -> None:
     document["items"][0]["outcome"] = "maybe"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, REPORT_SCHEMA)
+
+
+def test_under_xdist_the_controller_reports_every_item(products: pytest.Pytester,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Items run in the workers; the summary and the file come from the controller, with
+    every item once (each worker used to write the file, and the last one won)."""
+    monkeypatch.setenv("DW_BUG", "truncate40")
+    result = products.runpytest_subprocess(
+        "--dualwrite", "-p", "no:cacheprovider", "-n", "2", "--dualwrite-examples=10",
+        "--dualwrite-report=out/report.json")
+    outcomes = result.parseoutcomes()
+    ran = outcomes.get("passed", 0) + outcomes.get("failed", 0)
+    document = json.loads((products.path / "out" / "report.json").read_text())
+    jsonschema.validate(document, REPORT_SCHEMA)
+    nodeids = [i["nodeid"] for i in document["items"]]
+    assert len(nodeids) == len(set(nodeids)) == ran >= 9
+    assert document["totals"]["failed"] == outcomes.get("failed", 0) >= 1
+    assert document["versions"]["servers"]["sqlite"]
+    result.stdout.fnmatch_lines(["*= dualwrite =*", f"{outcomes.get('passed', 0)} passed, "
+                                 f"{outcomes.get('failed', 0)} failed, 0 skipped;*"])
