@@ -68,21 +68,38 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
 
             self._guard(go)
 
+        def _app(self, attr: str, shown: str, *args: Any) -> bool:
+            """One write of the application's; False when the database refused it (a
+            duplicate key): the write is undone and the example goes on."""
+            self.log.add(shown)
+            try:
+                harness.call(self.conn, attr, *args)
+            except UserCallableFailed as exc:
+                if not harness.is_rejection(exc):
+                    raise
+                self.log.add(f"   ...refused by the database: {exc.original.orig}")
+                return False
+            return True
+
+        def _backfilled(self) -> None:
+            """A backfill ran to its end: from now on the two sides must stay equal."""
+            self.synced = True
+            self.backfill = None
+            harness.check_equal(self.conn, self.log, "after the backfill finished")
+
+        def _backfill_run(self) -> Backfill:
+            if self.backfill is None or self.backfill.finished:
+                self.backfill = Backfill(harness, self.conn, self.log)
+            return self.backfill
+
         @rule(data=st.data())
         def write(self, data: st.DataObject) -> None:
             row = data.draw(harness.write_strategy(self.conn), label="row")
 
             def go() -> None:
-                self.log.add(f"write({short(row, 200)})")
-                try:
-                    harness.call(self.conn, "write", row)
-                except UserCallableFailed as exc:
-                    if not harness.is_rejection(exc):
-                        raise
-                    self.log.add(f"   ...refused by the database: {exc.original.orig}")
-                    return
                 key = harness.key_of(row)
-                if key not in self.keys:
+                if self._app("write", f"write({short(row, 200)})", row) \
+                        and key not in self.keys:
                     self.keys.append(key)
 
             self._guard(go)
@@ -92,17 +109,8 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
         def update(self, data: st.DataObject) -> None:
             key = data.draw(harness.key_strategy(self.keys), label="key")
             changes = data.draw(harness.changes_strategy(self.conn), label="changes")
-
-            def go() -> None:
-                self.log.add(f"update(key={key!r}, changes={short(changes, 200)})")
-                try:
-                    harness.call(self.conn, "update", key, changes)
-                except UserCallableFailed as exc:
-                    if not harness.is_rejection(exc):
-                        raise
-                    self.log.add(f"   ...refused by the database: {exc.original.orig}")
-
-            self._guard(go)
+            self._guard(lambda: self._app(
+                "update", f"update(key={key!r}, changes={short(changes, 200)})", key, changes))
 
         @precondition(lambda self: spec.delete is not None)
         @rule(data=st.data())
@@ -110,15 +118,7 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
             key = data.draw(harness.key_strategy(self.keys), label="key")
 
             def go() -> None:
-                self.log.add(f"delete(key={key!r})")
-                try:
-                    harness.call(self.conn, "delete", key)
-                except UserCallableFailed as exc:
-                    if not harness.is_rejection(exc):
-                        raise
-                    self.log.add(f"   ...refused by the database: {exc.original.orig}")
-                    return
-                if key in self.keys:
+                if self._app("delete", f"delete(key={key!r})", key) and key in self.keys:
                     self.keys.remove(key)
 
             self._guard(go)
@@ -127,12 +127,8 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
         @rule()
         def backfill_batch(self) -> None:
             def go() -> None:
-                if self.backfill is None or self.backfill.finished:
-                    self.backfill = Backfill(harness, self.conn, self.log)
-                if self.backfill.step():
-                    self.synced = True
-                    self.backfill = None
-                    harness.check_equal(self.conn, self.log, "after the backfill finished")
+                if self._backfill_run().step():
+                    self._backfilled()
 
             self._guard(go)
 
@@ -142,12 +138,8 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
             """A whole backfill as one step: the shrinker removes it in one move."""
 
             def go() -> None:
-                if self.backfill is None or self.backfill.finished:
-                    self.backfill = Backfill(harness, self.conn, self.log)
-                self.backfill.run()
-                self.synced = True
-                self.backfill = None
-                harness.check_equal(self.conn, self.log, "after the backfill finished")
+                self._backfill_run().run()
+                self._backfilled()
 
             self._guard(go)
 
