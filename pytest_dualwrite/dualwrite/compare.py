@@ -257,6 +257,18 @@ class _Plan:
     query: Any
     limit: int
     name: str = field(default_factory=lambda: f"dw_compare_{next(_plan_numbers)}")
+    # dialect name -> the query's text for PREPARE (None: it cannot be prepared as text)
+    prepared_sql: dict[str, str | None] = field(default_factory=dict)
+
+    def sql_to_prepare(self, conn: sa.Connection) -> str | None:
+        """The query as literal SQL, compiled once per dialect; None when it holds a `%`,
+        which the driver's placeholder escaping has doubled (not what PREPARE wants)."""
+        dialect = conn.dialect.name
+        if dialect not in self.prepared_sql:
+            sql = str(self.query.compile(dialect=conn.dialect,
+                                         compile_kwargs={"literal_binds": True}))
+            self.prepared_sql[dialect] = None if "%" in sql else sql
+        return self.prepared_sql[dialect]
 
     @classmethod
     def build(cls, conn: sa.Connection, old: Projection, new: Projection, key: list[str],
@@ -321,13 +333,12 @@ def _answer(conn: sa.Connection, plan: _Plan, reused: bool) -> Sequence[Sequence
     if not reused or conn.dialect.name != "postgresql" or dbapi is None \
             or getattr(dbapi, "prepare_threshold", 0) is not None:
         return conn.execute(plan.query).all()
+    sql = plan.sql_to_prepare(conn)
+    if sql is None:
+        return conn.execute(plan.query).all()
     names = _PREPARED.setdefault(dbapi, set())
     plain = conn.execution_options(no_parameters=True)
     if plan.name not in names:
-        sql = str(plan.query.compile(dialect=conn.dialect,
-                                     compile_kwargs={"literal_binds": True}))
-        if "%" in sql:  # escaped for the driver's placeholders: not what PREPARE wants
-            return conn.execute(plan.query).all()
         plain.exec_driver_sql(f"PREPARE {plan.name} AS {sql}")
         names.add(plan.name)
     return plain.exec_driver_sql(f"EXECUTE {plan.name}").all()

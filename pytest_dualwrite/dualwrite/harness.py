@@ -6,7 +6,7 @@ just before `contract`, or the head) and `contract`. Each hypothesis example che
 the database at `before` (a cheap copy, see backends), inserts rows, migrates to `live`
 and runs the user's code. Where the steps between `before` and `live` only create new
 tables, the example starts at `live` instead: the rows are the same records either way,
-and the steps are not re-run hundreds of times. A write, update or delete runs in its own
+and the steps are not re-run hundreds of times. A write, update or delete runs after a
 savepoint, so a row the database refuses is undone and the example goes on.
 """
 
@@ -91,6 +91,7 @@ class Harness:
             self.before = expand  # `old` is created by the expand step itself
         # Where examples start: `live` when nothing between changes existing rows.
         self.start = self.live if runner.creates_only(self.before, self.live) else self.before
+        self._expand_labels = ", ".join(m.label for m in runner.migrations[self.before:self.live])
         self.stats = Stats()
         self._schemas: dict[int, Schema] = {}
         self._tables: dict[str, sa.Table] = {}
@@ -147,7 +148,7 @@ class Harness:
     def begin_example(self, conn: sa.Connection, rows: Mapping[str, list[dict[str, Any]]],
                       log: OperationLog, count_example: bool = True) -> None:
         """A fresh checkout to `live` with the pre-existing rows in it."""
-        names = ", ".join(m.label for m in self.runner.migrations[self.before:self.live])
+        names = self._expand_labels
         if self.start == self.live and names:
             log.add(f"migrate: {names} (it only creates tables: rows go in after it)")
         self.insert(conn, rows, log, count_example=count_example)

@@ -43,7 +43,7 @@ class Sides:
         self.spec = spec
         self._projections: dict[tuple[str, int], Projection] = {}
         self._plans: dict[Any, Any] = {}
-        self._kept: dict[tuple[str, int], tuple[Any, Projection]] = {}
+        self._kept: dict[tuple[str, int], tuple[str, Any, Projection]] = {}
         self.names = spec.fields  # compared names: old key columns, then mapped columns
         self.old_pairs = [(n, n) for n in self.names]
         self.new_pairs = [*spec.key_map.items(), *spec.column_map.items()]
@@ -97,11 +97,11 @@ class Sides:
             source = projection.subquery(self.names, "dw_keep")
             create = sa.select(*(source.c[n] for n in self.names))
             table = sa.table(name, *(sa.column(n) for n in self.names))
-            self._kept[cache_key] = (create, Projection(
+            self._kept[cache_key] = (name, create, Projection(
                 sa.select(*(table.c[n] for n in self.names)), projection.label,
                 projection.types))
-        create, kept = self._kept[cache_key]
-        create_temp_as(conn, f"dw_kept_{side}", create)
+        name, create, kept = self._kept[cache_key]
+        create_temp_as(conn, name, create)
         return kept
 
     def keep_new(self, conn: sa.Connection, schema: Schema | None) -> Projection | list[Any]:
