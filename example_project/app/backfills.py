@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from . import catalog, research
 from .consensus import artifacts, outputs, runs
-from .db import broken, upsert, upsert_from_select
+from .db import broken, pages, upsert, upsert_from_select
 from .legacy import products
 
 BATCH_SIZE = 500
@@ -41,20 +41,12 @@ def _keyset(conn: sa.Connection, column: sa.ColumnElement[Any], last: Any,
 
 def products_to_catalog_items(conn: sa.Connection,
                               batch_size: int = BATCH_SIZE) -> Iterator[int]:
-    last = None
-    while True:
-        query = sa.select(products).order_by(products.c.sku).limit(batch_size)
-        if last is not None:
-            query = query.where(products.c.sku > last)
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-        if not rows:
-            return
+    for rows in pages(conn, products, "sku", batch_size):
         copies = [catalog.to_new(r) for r in rows]
         if broken("truncate"):  # the planted bug: "the title column was 40 wide once"
             for copy in copies:
                 copy["title"] = copy["title"][:40]
         upsert(conn, catalog.catalog_items, copies, key=["item_sku"])
-        last = rows[-1]["sku"]
         yield len(rows)
 
 

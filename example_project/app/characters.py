@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .db import broken, upsert
+from .db import broken, pages, upsert
 from .models import table
 
 characters = table("characters")
@@ -151,14 +151,7 @@ def export_characters(conn: sa.Connection, batch_size: int = BATCH_SIZE) -> Iter
     """Export every character in id order, one batch per yield. Each document is read
     back and compared with its row before the export is recorded; a document already
     exported with the same checksum is left alone, so a rerun rewrites nothing."""
-    last = None
-    while True:
-        query = sa.select(characters).order_by(characters.c.id).limit(batch_size)
-        if last is not None:
-            query = query.where(characters.c.id > last)
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-        if not rows:
-            return
+    for rows in pages(conn, characters, "id", batch_size):
         ids = [r["id"] for r in rows]
         done = dict(conn.execute(sa.select(exports.c.character_id, exports.c.checksum)
                                  .where(exports.c.character_id.in_(ids))).all())
@@ -171,5 +164,4 @@ def export_characters(conn: sa.Connection, batch_size: int = BATCH_SIZE) -> Iter
             if _read(row["id"]) != document:
                 raise ExportMismatch(f"character {row['id']}: the stored document "
                                      f"{_read(row['id'])!r} is not {document!r}")
-        last = ids[-1]
         yield len(rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,6 +80,23 @@ def upsert_from_select(conn: sa.Connection, table: sa.Table, columns: Sequence[s
 
 
 # --- engines -----------------------------------------------------------------------------------
+
+def pages(conn: sa.Connection, table: sa.Table, key: str,
+          batch_size: int) -> Iterator[list[dict[str, Any]]]:
+    """The rows of `table` in `key` order, a page at a time. Keyset pagination (no OFFSET):
+    rows deleted or added behind the cursor between pages never shift the next page."""
+    column = table.c[key]
+    last = None
+    while True:
+        query = sa.select(table).order_by(column).limit(batch_size)
+        if last is not None:
+            query = query.where(column > last)
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][key]
+
 
 def create_engine(url: str, **kwargs: Any) -> sa.Engine:
     """An engine for the application. On SQLite it gets SQLAlchemy's documented pysqlite
