@@ -69,36 +69,26 @@ def declare(path: Path, line: str) -> None:
 # --- each_step_preserves_rows ---------------------------------------------------------------
 
 
-def test_dropped_column_holding_data_fails_until_declared(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    project = scenario(pytester, monkeypatch, "mig_drop_column")
+@pytest.mark.parametrize(("example", "migration", "says", "declaration"), [
+    ("mig_drop_column", "002_drop_display_name.sql",
+     "002_drop_display_name.sql drops column accounts.display_name holding data in ",
+     "-- dualwrite: drops accounts.display_name"),
+    ("mig_drop_table", "002_drop_legacy_sessions.sql",
+     "002_drop_legacy_sessions.sql drops table legacy_sessions holding ",
+     "-- dualwrite: drops legacy_sessions"),
+], ids=["column", "table"])
+def test_a_drop_holding_data_fails_until_declared(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, example: str,
+        migration: str, says: str, declaration: str) -> None:
+    project = scenario(pytester, monkeypatch, example)
     result = run(project, "-k", "each_step_preserves_rows")
     result.assert_outcomes(failed=len(backends()))
     for backend in backends():
         text = failure(result, "each_step_preserves_rows", backend)
-        assert text.startswith("002_drop_display_name.sql drops column accounts.display_name "
-                               "holding data in "), text
-        assert "-- dualwrite: drops accounts.display_name" in text
+        assert text.startswith(says), text
+        assert declaration in text
 
-    declare(project.path / "migrations" / "002_drop_display_name.sql",
-            "-- dualwrite: drops accounts.display_name")
-    result = run(project, "-k", "each_step_preserves_rows")
-    result.assert_outcomes(passed=len(backends()))
-
-
-def test_dropped_table_holding_data_fails_until_declared(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    project = scenario(pytester, monkeypatch, "mig_drop_table")
-    result = run(project, "-k", "each_step_preserves_rows")
-    result.assert_outcomes(failed=len(backends()))
-    for backend in backends():
-        text = failure(result, "each_step_preserves_rows", backend)
-        assert text.startswith("002_drop_legacy_sessions.sql drops table legacy_sessions "
-                               "holding "), text
-        assert "-- dualwrite: drops legacy_sessions" in text
-
-    declare(project.path / "migrations" / "002_drop_legacy_sessions.sql",
-            "-- dualwrite: drops legacy_sessions")
+    declare(project.path / "migrations" / migration, declaration)
     result = run(project, "-k", "each_step_preserves_rows")
     result.assert_outcomes(passed=len(backends()))
 
