@@ -3,7 +3,7 @@
 `split` cuts a migration into statements with sqlglot's tokenizer (so semicolons inside
 strings, dollar quotes and comments never split) and parses each one, naming file:line
 when it cannot. `for_dialect` then gives what a target runs: the user's own text on the
-dialect it was written in, sqlglot's transpilation plus our fix-ups (sqlite_fixups.py)
+dialect it was written in, sqlglot's transpilation plus our fix-ups (the `sqlite` package)
 elsewhere. Statements with no meaning on the target are left out *and recorded* in the
 `TranspileContext`, never dropped silently.
 
@@ -39,7 +39,7 @@ from sqlglot.parser import Parser
 from sqlglot.tokens import Token, Tokenizer, TokenType
 
 from ..errors import MigrationError
-from . import sqlite_fixups
+from . import sqlite
 from .model import Migration, SqlSource, Statement, canonical_dialect
 
 __all__ = [
@@ -370,7 +370,7 @@ def _learn(statement: Statement, context: TranspileContext) -> None:
     if added is not None and added[0] in context.enums:
         enum, value, position = added
         context.enums[enum] = tuple(
-            sqlite_fixups.with_value(list(context.enums[enum]), value, position))
+            sqlite.with_value(list(context.enums[enum]), value, position))
     tree = statement.expression
     kind = str(tree.args.get("kind") or "").upper() if tree is not None else ""
     if isinstance(tree, exp.Create) and kind == "TYPE":
@@ -451,17 +451,17 @@ def _transpiled(statement: Statement, target: str,
             sql = tree.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
             return [Statement(sql, statement.path, statement.line, statement.source_sql,
                               expression=tree)]
-        rewritten = sqlite_fixups.to_sqlite(tree, context.enums)
+        rewritten = sqlite.to_sqlite(tree, context.enums)
         out: list[Statement] = []
         for new in rewritten.trees:
-            cls = ApplyTimeStatement if sqlite_fixups.needs_apply_time(new) else Statement
-            sql = sqlite_fixups.generate(new, strict=cls is Statement)
+            cls = ApplyTimeStatement if sqlite.needs_apply_time(new) else Statement
+            sql = sqlite.generate(new, strict=cls is Statement)
             out.append(cls(sql, statement.path, statement.line,
                            statement.source_sql, expression=new))
-    except sqlite_fixups.Skip as skip:
+    except sqlite.Skip as skip:
         _note(context, statement, target, "skipped", str(skip))
         return []
-    except (sqlite_fixups.Unsupported, UnsupportedError) as exc:
+    except (sqlite.Unsupported, UnsupportedError) as exc:
         raise MigrationError(
             f"cannot run on {target}: {statement.where}: {_short(statement.source_sql, 60)}: "
             f"{str(exc).splitlines()[0]}; add {_stand_in_name(statement, target)} as a "
@@ -523,9 +523,9 @@ def sqlite_rebuild_statements(conn: Any, statement: Statement) -> list[str]:
     try:
         added = _enum_value_added(statement)
         if added is not None:
-            return sqlite_fixups.enum_value_statements(conn, *added)
-        return sqlite_fixups.sqlite_rebuild_statements(conn, statement.expression)
-    except (sqlite_fixups.Refused, sqlite_fixups.Unsupported) as exc:
+            return sqlite.enum_value_statements(conn, *added)
+        return sqlite.sqlite_rebuild_statements(conn, statement.expression)
+    except (sqlite.Refused, sqlite.Unsupported) as exc:
         raise MigrationError(f"{statement.where}: sqlite refused the statement "
                              f"{_short(statement.source_sql)!r}: {exc}") from None
 

@@ -1,0 +1,124 @@
+"""Postgres expressions (in DDL or DML) as SQLite computes the same value: now(), time
+zones and intervals, casts, arrays as JSON, `= ANY(ARRAY[...])`, JSON builders."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from .types import DT, TEXTS, TIMESTAMPS
+
+NOW_FUNCTIONS = {"clock_timestamp", "statement_timestamp", "transaction_timestamp"}
+RENAMED_FUNCTIONS = {
+    "jsonb_build_object": "json_object", "json_build_object": "json_object",
+    "jsonb_build_array": "json_array", "json_build_array": "json_array",
+    "jsonb_array_length": "json_array_length", "jsonb_typeof": "json_type",
+}
+UTC_NAMES = {"utc", "etc/utc", "gmt", "z", "+00", "+00:00"}
+INTERVAL_UNITS = {"year": "years", "mon": "months", "month": "months", "week": "weeks",
+                  "day": "days", "hour": "hours", "min": "minutes", "minute": "minutes",
+                  "sec": "seconds", "second": "seconds"}
+
+
+def fix_expression(node: exp.Expr) -> exp.Expr:
+    """Per-node fixes for every statement, DDL or DML (a `transform` callback)."""
+    new = _fix(node)
+    # transform() does not descend into a replacement: fix its insides here.
+    return node if new is node else new.transform(fix_expression, copy=False)
+
+
+def _fix(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Table) and node.text("db").lower() == "public":
+        node.set("db", None)
+    elif isinstance(node, exp.ByteString):  # Postgres E'...': escapes already decoded
+        return exp.Literal.string(node.name)
+    elif isinstance(node, exp.Uuid):
+        return exp.Anonymous(this="gen_random_uuid", expressions=[])
+    elif isinstance(node, (exp.CurrentTimestamp, exp.Localtimestamp)) or (
+            isinstance(node, exp.Anonymous) and node.name.lower() in NOW_FUNCTIONS):
+        return exp.Anonymous(this="now", expressions=[])
+    elif isinstance(node, exp.Anonymous) and node.name.lower() in RENAMED_FUNCTIONS:
+        return exp.Anonymous(this=RENAMED_FUNCTIONS[node.name.lower()],
+                             expressions=node.expressions)
+    elif isinstance(node, exp.Anonymous) and node.name.lower() == "timezone":
+        zone, value = [*node.expressions, None, None][:2]
+        if isinstance(zone, exp.Literal) and zone.name.lower() in UTC_NAMES and value:
+            return value
+    elif isinstance(node, exp.AtTimeZone):
+        zone = node.args.get("zone")
+        if isinstance(zone, exp.Literal) and zone.name.lower() in UTC_NAMES:
+            return node.this  # SQLite times are UTC already
+    elif isinstance(node, (exp.Add, exp.Sub)) and _interval(node.expression):
+        return _shift(node)
+    elif isinstance(node, exp.Cast):
+        return _cast(node)
+    elif isinstance(node, exp.Array):
+        if not node.expressions:
+            return exp.Literal.string("[]")
+        return exp.Anonymous(this="json_array", expressions=node.expressions)
+    elif isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+        items = _array_items(node.expression.this)
+        if items is not None:
+            return exp.In(this=node.this, expressions=items)
+    elif isinstance(node, exp.Ordered) and not isinstance(node.parent, exp.Order):
+        node.set("nulls_first", not node.args.get("desc"))  # index/ON CONFLICT: no NULLS
+    elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.ColumnDef):
+        if node.this == DT.USERDEFINED:
+            return exp.DataType.build("TEXT")
+        if node.is_type(DT.ARRAY) or node.args.get("nested"):
+            return exp.DataType.build("JSON")
+    return node
+
+
+def _cast(node: exp.Cast) -> exp.Expr:
+    to = node.to
+    value = node.this
+    literal = isinstance(value, exp.Literal) and value.is_string
+    if to.this in (DT.JSON, DT.JSONB):
+        return value if literal else exp.Anonymous(this="json", expressions=[value])
+    if literal and to.this in TIMESTAMPS and value.name.lower() == "now":
+        return exp.Anonymous(this="now", expressions=[])
+    if literal and to.this in TEXTS:
+        return value
+    if to.is_type(DT.ARRAY) or to.args.get("nested"):
+        return value
+    return node
+
+
+def _interval(node: exp.Expr) -> list[tuple[float, str]] | None:
+    """[(amount, sqlite unit)] of `interval '1 day 2 hours'` or `'3 weeks'::interval`."""
+    if isinstance(node, exp.Interval):
+        text = f"{node.name} {node.text('unit')}"
+    elif isinstance(node, exp.Cast) and node.to.this == DT.INTERVAL and node.this.is_string:
+        text = node.this.name
+    else:
+        return None
+    words = text.lower().split()
+    if not words or len(words) % 2:
+        return None
+    parts = []
+    for amount, word in zip(words[::2], words[1::2], strict=True):
+        unit = INTERVAL_UNITS.get(word.rstrip("s"))
+        try:
+            number = float(amount)
+        except ValueError:
+            return None
+        if unit is None:
+            return None
+        parts.append((number * 7, "days") if unit == "weeks" else (number, unit))
+    return parts
+
+
+def _shift(node: exp.Add | exp.Sub) -> exp.Expr:
+    """`t - interval '1 day'` as SQLite date arithmetic, in the format now() writes."""
+    sign = -1 if isinstance(node, exp.Sub) else 1
+    modifiers = [exp.Literal.string(f"{sign * n:+g} {unit}")
+                 for n, unit in _interval(node.expression) or []]
+    return exp.Anonymous(this="strftime", expressions=[
+        exp.Literal.string("%Y-%m-%d %H:%M:%f000"), node.this, *modifiers])
+
+
+def _array_items(node: exp.Expr | None) -> list[exp.Expr] | None:
+    """The elements of `ARRAY[...]`, under any parentheses and casts pg_dump puts around it."""
+    while isinstance(node, (exp.Paren, exp.Cast)):
+        node = node.this
+    return list(node.expressions) if isinstance(node, exp.Array) else None
