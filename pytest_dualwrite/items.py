@@ -15,6 +15,7 @@ import pytest
 from .backends.base import Backend
 from .errors import DualWriteAssertion, DualWriteError, connection_lost
 from .fixtures import backend_or_skip, get_session
+from .migrations.notes import item_notes
 from .report import ItemResult
 from .session import Session
 
@@ -32,6 +33,7 @@ class DualWriteItem(pytest.Item):
         self.check_name = check_name
         self.skip_reason = skip_reason
         self.figures: dict[str, int] = {}
+        self.notes: list[str] = []  # statements its backend skipped or ran unread
         self.add_marker(pytest.mark.dualwrite)
         if backend_name in ("sqlite", "postgres"):
             self.add_marker(getattr(pytest.mark, backend_name))
@@ -48,6 +50,7 @@ class DualWriteItem(pytest.Item):
             self.check(session, backend)  # type: ignore[arg-type]
         finally:
             self.figures = dict(session.last_figures)
+            self.notes = item_notes(session, self.backend_name, getattr(self.check, "spec", None))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | Any:
@@ -126,4 +129,5 @@ def result_of(item: DualWriteItem, report: pytest.TestReport,
     return ItemResult(nodeid=item.nodeid, group=item.parent.name if item.parent else "",
                       check=item.check_name, backend=item.backend_name, outcome=outcome,
                       duration=round(report.duration, 4), figures=figures,
-                      message=message, counterexample=counterexample)
+                      message=message, counterexample=counterexample,
+                      notes=list(item.notes))

@@ -30,6 +30,7 @@ class ItemResult:
     figures: dict[str, int] = field(default_factory=dict)
     message: str | None = None  # the failure's summary or the skip reason
     counterexample: dict[str, Any] | None = None  # {"operations": [...], "differences": [...]}
+    notes: list[str] = field(default_factory=list)  # statements skipped or run unread
 
 
 def _version(dist: str) -> str | None:
@@ -71,10 +72,23 @@ class Report:
                 f"{f.get('rows_generated', 0):>6} {f.get('operations', 0):>6} "
                 f"{f.get('backfill_batches', 0):>7} {f.get('records_verified', 0):>8} "
                 f"{f.get('mismatches', 0):>4} {r.duration:>6.2f}s")
+        out += self.note_lines()
         totals = self.totals()
         out.append(f"{totals['passed']} passed, {totals['failed']} failed, "
                    f"{totals['skipped']} skipped; {totals['records_verified']} records "
                    f"verified, {totals['mismatches']} mismatches")
+        return out
+
+    def note_lines(self) -> list[str]:
+        """Each item group's notes once per backend (every item of the group carries them)."""
+        out: list[str] = []
+        seen: set[tuple[str, str, str]] = set()
+        for r in self.results:
+            fresh = [n for n in r.notes if (r.group, r.backend, n) not in seen]
+            if fresh:
+                out.append(f"{r.group} [{r.backend}]:")
+                out += [f"  {n}" for n in fresh]
+                seen.update((r.group, r.backend, n) for n in fresh)
         return out
 
     def totals(self) -> dict[str, int]:
@@ -164,6 +178,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                     "duration": {"type": "number", "minimum": 0},
                     "figures": _FIGURES_SCHEMA,
                     "message": {"type": ["string", "null"]},
+                    "notes": {"type": "array", "items": {"type": "string"}},
                     "counterexample": {
                         "type": ["object", "null"],
                         "required": ["operations", "differences"],

@@ -170,12 +170,34 @@ SELECT 1;"""
 @pytest.mark.parametrize(("text", "line", "head", "reason"), [
     ("SELECT 1;\n\n  CREATE TABLE (id int);", 3, "CREATE TABLE (id int)",
      "Expected table name but got '('"),
-    ("SELECT 1;\nSELEC 1;", 2, "SELEC 1", "Invalid expression / Unexpected token"),
-    ("SELECT 1;\nFOO BAR;", 2, "FOO BAR", "not a statement"),
     ("CREATE TABLE t (\n  a int,\n  b int primary key primary\n);", 1,
      "CREATE TABLE t ( a int, b int primary key primary )", "Expecting )"),
 ])
-def test_an_unparseable_statement_names_file_and_line(
+def test_a_statement_sqlglot_cannot_read_runs_as_written_and_is_refused_elsewhere(
+        text: str, line: int, head: str, reason: str) -> None:
+    """On its own dialect the server judges it (noted); a transpile names file:line."""
+    statements = split(source(text), "postgres")
+    unread = statements[-1]
+    assert unread.opaque and unread.expression is None and reason in (unread.unreadable or "")
+    context = TranspileContext()
+    assert for_dialect(statements, "postgres", "postgres", context=context) == statements
+    assert [str(n) for n in context.listed] == [
+        f"migrations/001_init.sql:{line}: run unread on postgres: sqlglot cannot read it "
+        f"({unread.unreadable}); the server judges it"]
+    with pytest.raises(MigrationError) as info:
+        for_dialect(statements, "postgres", "sqlite")
+    message = str(info.value)
+    assert message.startswith(f"cannot run on sqlite: migrations/001_init.sql:{line}: cannot "
+                              f"parse statement: {head} (")
+    assert reason in message and "\n" not in message
+    assert message.endswith("add 001_init.sqlite.sql as a stand-in")
+
+
+@pytest.mark.parametrize(("text", "line", "head", "reason"), [
+    ("SELECT 1;\nSELEC 1;", 2, "SELEC 1", "Invalid expression / Unexpected token"),
+    ("SELECT 1;\nFOO BAR;", 2, "FOO BAR", "not a statement"),
+])
+def test_a_first_word_that_starts_no_statement_is_a_typo(
         text: str, line: int, head: str, reason: str) -> None:
     with pytest.raises(MigrationError) as info:
         split(source(text), "postgres")
@@ -193,7 +215,7 @@ def test_an_unterminated_string_names_its_statement() -> None:
 def test_a_long_statement_is_cut_to_80_characters_in_the_message() -> None:
     text = "CREATE TABLE (" + ", ".join(f"column_{i} int" for i in range(30)) + ")"
     with pytest.raises(MigrationError) as info:
-        split(source(text), "postgres")
+        for_dialect(split(source(text), "postgres"), "postgres", "sqlite")
     shown = str(info.value).split("cannot parse statement: ")[1].split(" (Expected")[0]
     assert len(shown) == 80 and shown.endswith("…")
 
@@ -245,23 +267,33 @@ CREATE TABLE a (id int);"""
 
 
 def test_an_opaque_statement_on_sqlite_asks_for_a_stand_in() -> None:
-    text = ("SELECT 1;\nCREATE TRIGGER touch BEFORE UPDATE ON a\n"
-            "  FOR EACH ROW EXECUTE FUNCTION f();")
-    statements = split(source(text, "003_touch.sql"), "postgres")
+    text = "SELECT 1;\nALTER TABLE a\n  RENAME CONSTRAINT a_b_key TO a_b_unique;"
+    statements = split(source(text, "003_rename.sql"), "postgres")
     with pytest.raises(MigrationError) as info:
         for_dialect(statements, "postgres", "sqlite")
     assert str(info.value) == (
-        "cannot run on sqlite: migrations/003_touch.sql:2: CREATE TRIGGER touch is a trigger "
-        "sqlglot cannot transpile; add 003_touch.sqlite.sql as a stand-in")
+        "cannot run on sqlite: migrations/003_rename.sql:2: ALTER TABLE a is a statement "
+        "sqlglot cannot transpile; add 003_rename.sqlite.sql as a stand-in")
 
 
-def test_a_do_block_on_sqlite_asks_for_a_stand_in() -> None:
-    statements = split(source("DO $$ BEGIN PERFORM 1; END $$;", "007_fill.up.sql"), "postgres")
-    with pytest.raises(MigrationError) as info:
-        for_dialect(statements, "postgres", "sqlite")
-    assert str(info.value) == (
-        "cannot run on sqlite: migrations/007_fill.up.sql:1: DO $$ BEGIN is a DO block sqlglot "
-        "cannot transpile; add 007_fill.up.sqlite.sql as a stand-in")
+def test_triggers_functions_and_do_blocks_are_skipped_on_sqlite_and_say_what_they_touch(
+        ) -> None:
+    """A trigger maintains rows: its skip is lossy and names its table and the tables its
+    function writes; a function alone changes nothing; a DO block may change anything."""
+    text = """CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE counters SET n = n + 1; RETURN NEW; END $$;
+CREATE TRIGGER touch AFTER INSERT ON public.orders
+  FOR EACH ROW EXECUTE FUNCTION bump();
+DO $$ BEGIN DELETE FROM stale; END $$;
+CREATE TABLE a (id int);"""
+    context = TranspileContext()
+    out = for_dialect(split(source(text), "postgres"), "postgres", "sqlite", context=context)
+    assert [s.sql for s in out] == ["CREATE TABLE a (id INTEGER)"]
+    assert [(n.statement.line, n.lossy, n.tables) for n in context.skipped] == [
+        (1, False, ()), (3, True, ("orders", "counters")), (5, True, ("stale",))]
+    assert str(context.skipped[1]) == (
+        "migrations/001_init.sql:3: skipped on sqlite: SQLite cannot run a trigger written for "
+        "Postgres: what it would do to rows is not done")
 
 
 def test_what_sqlite_cannot_express_names_the_statement() -> None:

@@ -133,4 +133,5 @@ def spec_check(spec: DualWrite, item: str) -> Callable[[Any, Backend], None]:
             session.record(spec, item, backend.name, harness.stats, before)
 
     run.__name__ = item
+    run.spec = spec  # type: ignore[attr-defined]  # items list the spec's partial notes
     return run

@@ -97,6 +97,8 @@ class Statement:
     `opaque` is True where sqlglot could only keep the statement as a command (DO blocks,
     plpgsql functions, triggers): it runs verbatim on its own dialect, nowhere else.
     `expression` is the parsed sqlglot tree in the *source* dialect (None when opaque).
+    `unreadable` says why sqlglot could not read it (then it is opaque): it runs as written
+    on its own dialect, where the server judges it, and nowhere else.
     """
 
     sql: str
@@ -105,6 +107,7 @@ class Statement:
     source_sql: str
     opaque: bool = False
     expression: Any = field(default=None, compare=False, hash=False)
+    unreadable: str | None = None
 
     @property
     def where(self) -> str:

@@ -114,6 +114,11 @@ class Runner:
         """Statements skipped or adjusted for the target (e.g. CREATE EXTENSION on SQLite)."""
         return [str(note) for note in getattr(self._context, "notes", [])]
 
+    @property
+    def context(self) -> Any:
+        """The TranspileContext of the steps prepared so far (None before the first)."""
+        return self._context
+
     def prepare_all(self) -> None:
         """Split and transpile every step now, so a problem shows before anything runs."""
         for migration in self.migrations:

@@ -18,14 +18,16 @@ from .rebuild import sqlite_rebuild_statements
 from .statements import Rewritten, needs_apply_time, to_sqlite
 from .table import Refused, enum_value_statements, with_value
 from .types import DualwriteSQLite, Unsupported, generate
-from .unrunnable import Skip
+from .unrunnable import Skip, Unrunnable, classify
 
 __all__ = [
     "DualwriteSQLite",
     "Refused",
     "Rewritten",
     "Skip",
+    "Unrunnable",
     "Unsupported",
+    "classify",
     "enum_value_statements",
     "generate",
     "needs_apply_time",

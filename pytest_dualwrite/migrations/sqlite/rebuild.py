@@ -18,6 +18,7 @@ from .statements import native_add_column
 from .table import (
     SCHEMA_CHANGED,
     Refused,
+    add_column_def,
     enum_check_column,
     layout,
     named_constraints,
@@ -159,8 +160,8 @@ class _Alter:
             if isinstance(c.kind, exp.UniqueColumnConstraint):
                 c.pop()
                 self.after.append(self.unique_index(c.this, [column.name]))
-        self.old.this.append("expressions", bare)  # what SQLite's ADD COLUMN leaves
-        self.new.this.append("expressions", column)
+        add_column_def(self.old, bare)  # what SQLite's ADD COLUMN leaves
+        add_column_def(self.new, column)
         return None
 
     def alter_column(self) -> None:

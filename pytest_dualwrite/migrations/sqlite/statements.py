@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from .expressions import fix_expression
 from .indexes import fix_collation, fix_index, inline_index
+from .table import columns_first
 from .types import (
     SERIALS,
     Unsupported,
@@ -100,6 +101,7 @@ class _Fixer:
         if not isinstance(schema, exp.Schema):
             return []
         table = schema.this.name
+        columns_first(schema)
         indexes = [inline_index(table, node) for node in list(schema.expressions)
                    if isinstance(node, exp.IndexColumnConstraint)]
         for node in schema.expressions:

@@ -51,6 +51,22 @@ def read_table(conn: Any, table: str) -> tuple[str, exp.Create] | None:
     return row[0], tree
 
 
+def columns_first(schema: exp.Schema) -> None:
+    """Every column definition before the first table constraint: SQLite's grammar wants
+    them so, where Postgres takes them in any order."""
+    items = list(schema.expressions)
+    ordered = sorted(items, key=lambda e: not isinstance(e, exp.ColumnDef))  # stable
+    if ordered != items:
+        schema.set("expressions", ordered)
+
+
+def add_column_def(tree: exp.Create, column: exp.ColumnDef) -> None:
+    """`column` after the table's last column, before its table constraints."""
+    items = list(tree.this.expressions)
+    at = max((i + 1 for i, e in enumerate(items) if isinstance(e, exp.ColumnDef)), default=0)
+    tree.this.set("expressions", [*items[:at], column, *items[at:]])
+
+
 def write_in_place(table: str, tree: exp.Create) -> list[str]:
     """Store a new definition of the same layout: SQLite's writable_schema procedure."""
     return [
