@@ -138,7 +138,9 @@ class _Fold:
         else:
             folded = False
         if not folded:
-            self.notes.append(f"not folded: {statement.where}: {first_words(sql)}")
+            unread = f" (sqlglot cannot read it: {statement.unreadable})" \
+                if statement.unreadable else ""
+            self.notes.append(f"not folded: {statement.where}: {first_words(sql)}{unread}")
 
     def _command(self, sql: str) -> bool:
         text = _LEADING_COMMENTS.sub("", sql, count=1).strip()

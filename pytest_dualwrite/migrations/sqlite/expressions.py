@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from .indexes import BYTEWISE
 from .types import DT, TEXTS, TIMESTAMPS
 
 NOW_FUNCTIONS = {"clock_timestamp", "statement_timestamp", "transaction_timestamp"}
@@ -59,6 +60,8 @@ def _fix(node: exp.Expr) -> exp.Expr:
         items = _array_items(node.expression.this)
         if items is not None:
             return exp.In(this=node.this, expressions=items)
+    elif isinstance(node, exp.Collate) and node.expression.name.upper() in BYTEWISE:
+        node.set("expression", exp.var("BINARY"))
     elif isinstance(node, exp.Ordered) and not isinstance(node.parent, exp.Order):
         node.set("nulls_first", not node.args.get("desc"))  # index/ON CONFLICT: no NULLS
     elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.ColumnDef):

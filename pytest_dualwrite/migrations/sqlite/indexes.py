@@ -1,11 +1,23 @@
 """Indexes and collations on SQLite: index options SQLite lacks, MySQL's inline KEYs,
-collations SQLite does not have."""
+collations SQLite does not have, and the name Postgres gives an unnamed index."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlglot import exp
 
 SQLITE_COLLATIONS = {"BINARY", "NOCASE", "RTRIM"}
+BYTEWISE = {"C", "POSIX", "UCS_BASIC"}  # Postgres' byte-order collations: SQLite's BINARY
+NAME_BYTES = 63  # Postgres' NAMEDATALEN - 1
+
+
+def sqlite_collation(name: str) -> str | None:
+    """SQLite's collation for a Postgres one, or None where SQLite has none like it."""
+    upper = name.upper()
+    if upper in BYTEWISE:
+        return "BINARY"
+    return upper if upper in SQLITE_COLLATIONS else None
 
 
 def fix_index(tree: exp.Create, adjusted: list[str]) -> None:
@@ -30,6 +42,67 @@ def fix_index(tree: exp.Create, adjusted: list[str]) -> None:
     for opclass in params.find_all(exp.Opclass):
         adjusted.append(f"operator class {opclass.expression.name} dropped")
         opclass.replace(opclass.this)
+    for collate in list(params.find_all(exp.Collate)):
+        wanted = collate.expression.name
+        found = sqlite_collation(wanted)
+        if found is None:
+            adjusted.append(f"collation {wanted} dropped (SQLite has BINARY, NOCASE, RTRIM)")
+            collate.replace(collate.this)
+        else:
+            collate.set("expression", exp.var(found))
+
+
+def unnamed(tree: exp.Expr) -> bool:
+    """A CREATE INDEX without a name: Postgres names it, SQLite refuses it."""
+    return isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "INDEX" \
+        and isinstance(tree.this, exp.Index) and tree.this.this is None
+
+
+def name_index(conn: Any, tree: exp.Create) -> exp.Create:
+    """The index named as Postgres would (`<table>_<columns>_idx`, then `..._idx1`...),
+    among the names the database holds now (Postgres' ChooseRelationName)."""
+    index = tree.this
+    table = index.args["table"].name
+    columns = [_column_name(o.this if isinstance(o, exp.Ordered) else o)
+               for o in (index.args["params"].args.get("columns") or [])]
+    addition = ""
+    for name in columns:  # Postgres' ChooseIndexNameAddition
+        addition = f"{addition}_{name}" if addition else name
+        if len(addition.encode()) > NAME_BYTES:
+            break
+    taken = {r[0].lower() for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+    number = 0
+    while True:
+        name = _object_name(table, addition, f"idx{number or ''}")
+        if name.lower() not in taken:
+            break
+        number += 1
+    named = tree.copy()
+    named.this.set("this", exp.to_identifier(name))
+    return named
+
+
+def _column_name(node: exp.Expr) -> str:
+    """What Postgres calls an index column: its name, a function's name, else "expr"."""
+    while isinstance(node, exp.Collate):
+        node = node.this
+    if isinstance(node, exp.Column):
+        return node.name
+    if isinstance(node, exp.Func):
+        return (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+    return "expr"
+
+
+def _object_name(name1: str, name2: str, label: str) -> str:
+    """Postgres' makeObjectName: the longer part is cut until the name fits 63 bytes."""
+    available = NAME_BYTES - (len(label) + 1) - (1 if name2 else 0)
+    one, two = len(name1), len(name2)
+    while one + two > available:
+        if one > two:
+            one -= 1
+        else:
+            two -= 1
+    return "_".join(p for p in (name1[:one], name2[:two], label) if p)
 
 
 def inline_index(table: str, node: exp.IndexColumnConstraint) -> exp.Expr:
@@ -44,9 +117,11 @@ def inline_index(table: str, node: exp.IndexColumnConstraint) -> exp.Expr:
 
 def fix_collation(constraint: exp.ColumnConstraint, adjusted: list[str]) -> None:
     """A column's COLLATE: C and POSIX are SQLite's BINARY; others SQLite lacks go."""
-    name = constraint.kind.this.name.upper()
-    if name in ("C", "POSIX"):
-        constraint.kind.set("this", exp.var("BINARY"))
-    elif name not in SQLITE_COLLATIONS:
-        adjusted.append(f"collation {name} dropped (SQLite has BINARY, NOCASE, RTRIM)")
+    name = constraint.kind.this.name
+    found = sqlite_collation(name)
+    if found is None:
+        adjusted.append(f"collation {name.upper()} dropped (SQLite has BINARY, NOCASE, "
+                        f"RTRIM)")
         constraint.pop()
+    else:
+        constraint.kind.set("this", exp.var(found))

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlglot import exp
 
-from .statements import native_add_column
+from .indexes import name_index, unnamed
+from .statements import drops_public, native_add_column
 from .table import (
     SCHEMA_CHANGED,
     Refused,
@@ -29,13 +30,33 @@ from .table import (
 from .types import ENUM_CHECK_SUFFIX, affinity, generate, not_null, parenthesize_default
 
 
-def sqlite_rebuild_statements(conn: Any, alter: exp.Alter) -> list[str]:
-    """The SQLite statements doing one `needs_apply_time` ALTER TABLE on `conn` now.
+def sqlite_rebuild_statements(conn: Any, alter: exp.Expr) -> list[str]:
+    """The SQLite statements doing one `needs_apply_time` statement on `conn` now.
 
     `conn` is a SQLAlchemy Connection inside the migration's transaction; run the result
     on it at once and in order. Raises Refused when the change cannot be made.
     """
+    if unnamed(alter):
+        return [generate(name_index(conn, alter))]  # type: ignore[arg-type]
+    if drops_public(alter):
+        return drop_everything(conn, bool(alter.args.get("cascade")))
     return _Alter(conn, alter).statements()
+
+
+def drop_everything(conn: Any, cascade: bool) -> list[str]:
+    """DROP SCHEMA public: every table and view goes (the runner's own bookkeeping stays).
+
+    Foreign keys are checked at commit (`defer_foreign_keys`), when all tables are gone.
+    """
+    rows = conn.exec_driver_sql(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT "
+        "LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'dualwrite\\_%' ESCAPE '\\' "
+        "ORDER BY type DESC").all()
+    if rows and not cascade:
+        raise Refused("cannot drop schema public because other objects depend on it "
+                      "(Postgres asks for CASCADE)")
+    return ["PRAGMA defer_foreign_keys=ON",
+            *(f"DROP {kind.upper()} {quote(name)}" for kind, name in rows)]
 
 
 class _Alter:

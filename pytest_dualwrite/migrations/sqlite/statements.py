@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from .expressions import fix_expression
-from .indexes import fix_collation, fix_index, inline_index
+from .indexes import fix_collation, fix_index, inline_index, unnamed
 from .table import columns_first
 from .types import (
     SERIALS,
@@ -25,7 +25,7 @@ from .types import (
     parenthesize_default,
     refuse_sequence,
 )
-from .unrunnable import refuse_or_skip
+from .unrunnable import Skip, refuse_or_skip
 
 ALTER_ACTIONS = (exp.ColumnDef, exp.AlterColumn, exp.AddConstraint, exp.Drop,
                  exp.RenameColumn, exp.AlterRename)
@@ -45,7 +45,10 @@ def to_sqlite(tree: exp.Expr, enums: Mapping[str, tuple[str, ...]]) -> Rewritten
 
 
 def needs_apply_time(tree: exp.Expr) -> bool:
-    """True for an ALTER TABLE that `sqlite_rebuild_statements` must expand at apply time."""
+    """True for what `sqlite_rebuild_statements` must expand at apply time: an ALTER TABLE
+    SQLite lacks, an unnamed index, DROP SCHEMA public."""
+    if unnamed(tree) or drops_public(tree):
+        return True
     if not isinstance(tree, exp.Alter) or len(tree.args.get("actions") or []) != 1:
         return False
     action = tree.args["actions"][0]
@@ -64,6 +67,12 @@ class _Fixer:
     def statement(self, tree: exp.Expr) -> Rewritten:
         refuse_or_skip(tree)
         kind = str(tree.args.get("kind") or "").upper()
+        if drops_public(tree):
+            return Rewritten([tree])  # done at apply time, on the tables there are then
+        if isinstance(tree, exp.Drop) and kind == "SCHEMA":
+            if tree.args.get("exists"):
+                raise Skip("SQLite has no other schema than its own")
+            raise Unsupported("SQLite has no schemas")
         trees: list[exp.Expr] = [tree]
         if isinstance(tree, exp.Create) and kind == "TABLE":
             trees += self.create_table(tree)
@@ -215,6 +224,14 @@ class _Fixer:
             single.set("actions", [a])
             out.append(single)
         return out
+
+
+def drops_public(tree: exp.Expr) -> bool:
+    """`DROP SCHEMA public [CASCADE]`: on SQLite, dropping every table and view."""
+    if not isinstance(tree, exp.Drop) or str(tree.args.get("kind")).upper() != "SCHEMA":
+        return False
+    names = [t.text("db") or t.name for t in tree.args.get("tables") or []]
+    return [n.lower() for n in names] == ["public"]
 
 
 def _table_pk_columns(node: exp.Expr) -> list[str]:

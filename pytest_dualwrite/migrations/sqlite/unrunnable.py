@@ -108,7 +108,7 @@ def refuse_or_skip(tree: exp.Expr) -> None:
         raise Skip({"TYPE": "SQLite has no types (enum columns become TEXT with a CHECK)",
                     "SEQUENCE": "SQLite has no sequences"}[kind])
     if isinstance(tree, exp.Create) and kind == "SCHEMA":
-        if tree.this.name.lower() != "public":
+        if (tree.this.text("db") or tree.this.name).lower() != "public":
             raise Unsupported("SQLite has no schemas")
         raise Skip("SQLite has one schema")
 
