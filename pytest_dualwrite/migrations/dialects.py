@@ -183,6 +183,12 @@ def _enum_value_added(statement: Statement) -> tuple[str, str, tuple[str, str] |
     return tokens[add - 1].text.lower(), values[0], position
 
 
+def _constraint_using_index(statement: Statement) -> tuple[str, str] | None:
+    if not statement.opaque or "USING" not in statement.source_sql.upper():
+        return None
+    return sqlite.constraint_using_index(statement.source_sql.rstrip("; \n").split())
+
+
 def _note(context: TranspileContext, statement: Statement, target: str, action: str,
           reason: str, lossy: bool = False, tables: tuple[str, ...] = ()) -> None:
     last = context.notes[-1] if context.notes else None
@@ -221,21 +227,19 @@ def _transpiled(statement: Statement, target: str,
     tree = statement.expression
     if isinstance(tree, TRANSACTION):
         return _as_written(statement, target, context)
-    if statement.unreadable:
+    skip = _skip_on_sqlite(statement, context) if target == "sqlite" else None
+    if statement.unreadable and skip is None:
         raise MigrationError(
             f"cannot run on {target}: {statement.where}: cannot parse statement: "
             f"{_short(statement.source_sql)} ({statement.unreadable}); add "
             f"{_stand_in_name(statement, target)} as a stand-in")
     if control(statement.source_sql.upper().split()[:3]) == "savepoint":
         return [statement]  # SAVEPOINT, RELEASE, ROLLBACK TO: spelled alike everywhere
-    if statement.opaque and target == "sqlite" and _enum_value_added(statement):
+    if statement.opaque and target == "sqlite" and (
+            _enum_value_added(statement) or _constraint_using_index(statement)):
         return [ApplyTimeStatement(statement.sql, statement.path, statement.line,
                                    statement.source_sql, opaque=True)]
     if statement.opaque:
-        skip = None
-        if target == "sqlite":
-            tokens = _tokens(statement.source_sql)
-            skip = sqlite.classify(tokens, context.routines) if tokens is not None else None
         if skip is None:
             raise MigrationError(
                 f"cannot run on {target}: {statement.where}: {_first_words(statement)} is a "
@@ -271,13 +275,17 @@ def _transpiled(statement: Statement, target: str,
     return out
 
 
-def _tokens(sql: str) -> list[Any] | None:
+def _skip_on_sqlite(statement: Statement, context: TranspileContext) -> Any:
+    """Why SQLite skips an opaque or unreadable statement (`sqlite.Unrunnable`), or None."""
     from sqlglot.errors import TokenError
 
+    if not statement.opaque:
+        return None
     try:
-        return sqlglot.Dialect.get_or_raise("postgres").tokenize(sql)
+        tokens = sqlglot.Dialect.get_or_raise("postgres").tokenize(statement.source_sql)
     except TokenError:
         return None
+    return sqlite.classify(tokens, context.routines)
 
 
 def _opaque_kind(sql: str) -> str:
@@ -324,6 +332,9 @@ def sqlite_rebuild_statements(conn: Any, statement: Statement) -> list[str]:
         added = _enum_value_added(statement)
         if added is not None:
             return sqlite.enum_value_statements(conn, *added)
+        using = _constraint_using_index(statement)
+        if using is not None:
+            return sqlite.index_as_constraint(conn, *using)
         return sqlite.sqlite_rebuild_statements(conn, statement.expression)
     except (sqlite.Refused, sqlite.Unsupported) as exc:
         raise MigrationError(f"{statement.where}: sqlite refused the statement "

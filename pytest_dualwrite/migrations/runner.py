@@ -128,10 +128,15 @@ class Runner:
 
     # --- applying -----------------------------------------------------------------------
     @contextmanager
-    def _unit(self, conn: sa.Connection) -> Iterator[None]:
+    def _unit(self, conn: sa.Connection, where: str = "") -> Iterator[None]:
         """One migration's transaction: a savepoint when the caller already holds one."""
         if conn.in_transaction():
             with conn.begin_nested():
+                yield
+        elif self.target == "sqlite":  # foreign keys off, checked at commit: table rebuilds
+            from .sqlite.transaction import foreign_keys_checked_at_commit
+
+            with foreign_keys_checked_at_commit(conn, where):
                 yield
         else:
             with conn.begin():
@@ -156,7 +161,7 @@ class Runner:
         step = migration.up if direction == "up" else migration.down
         if step is None:
             raise MigrationError(f"{migration.label}: has no down migration")
-        with self._unit(conn):
+        with self._unit(conn, str(step.path)):
             if isinstance(step, PythonStep):
                 fn = step.upgrade if direction == "up" else step.downgrade
                 if fn is None:

@@ -14,6 +14,7 @@ Split by concern, all working on sqlglot's expression tree:
 
 from __future__ import annotations
 
+from .indexes import constraint_using_index, index_as_constraint
 from .rebuild import sqlite_rebuild_statements
 from .statements import Rewritten, needs_apply_time, to_sqlite
 from .table import Refused, enum_value_statements, with_value
@@ -28,8 +29,10 @@ __all__ = [
     "Unrunnable",
     "Unsupported",
     "classify",
+    "constraint_using_index",
     "enum_value_statements",
     "generate",
+    "index_as_constraint",
     "needs_apply_time",
     "sqlite_rebuild_statements",
     "to_sqlite",

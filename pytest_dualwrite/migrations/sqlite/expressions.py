@@ -14,6 +14,8 @@ RENAMED_FUNCTIONS = {
     "jsonb_build_array": "json_array", "json_build_array": "json_array",
     "jsonb_array_length": "json_array_length", "jsonb_typeof": "json_type",
 }
+AGGREGATES_TO_JSON = {"jsonb_agg", "json_agg"}
+TIME_FORMAT = "%Y-%m-%d %H:%M:%f000"  # what now() writes: microseconds, UTC
 UTC_NAMES = {"utc", "etc/utc", "gmt", "z", "+00", "+00:00"}
 INTERVAL_UNITS = {"year": "years", "mon": "months", "month": "months", "week": "weeks",
                   "day": "days", "hour": "hours", "min": "minutes", "minute": "minutes",
@@ -37,6 +39,15 @@ def _fix(node: exp.Expr) -> exp.Expr:
     elif isinstance(node, (exp.CurrentTimestamp, exp.Localtimestamp)) or (
             isinstance(node, exp.Anonymous) and node.name.lower() in NOW_FUNCTIONS):
         return exp.Anonymous(this="now", expressions=[])
+    elif isinstance(node, exp.Anonymous) and node.name.lower() in AGGREGATES_TO_JSON:
+        return _json_agg(node)
+    elif isinstance(node, exp.ArrayAgg):  # arrays are JSON text on SQLite
+        return _json_agg(exp.Anonymous(this="array_agg", expressions=[node.this]))
+    elif isinstance(node, exp.UnixToTime) and node.args.get("scale") is None:
+        return exp.Anonymous(this="strftime", expressions=[
+            exp.Literal.string(TIME_FORMAT), node.this, exp.Literal.string("unixepoch")])
+    elif isinstance(node, exp.Anonymous) and node.name.lower() == "jsonb_set":
+        return _json_set(node)
     elif isinstance(node, exp.Anonymous) and node.name.lower() in RENAMED_FUNCTIONS:
         return exp.Anonymous(this=RENAMED_FUNCTIONS[node.name.lower()],
                              expressions=node.expressions)
@@ -70,6 +81,43 @@ def _fix(node: exp.Expr) -> exp.Expr:
         if node.is_type(DT.ARRAY) or node.args.get("nested"):
             return exp.DataType.build("JSON")
     return node
+
+
+def _json_agg(node: exp.Anonymous) -> exp.Expr:
+    """`jsonb_agg(x)` as `json_group_array`, NULL over no rows as in Postgres; of a derived
+    table's alias (a row), each row as a JSON object keyed by the derived table's columns."""
+    (value,) = node.expressions or [exp.null()]
+    select = node.find_ancestor(exp.Select)
+    if isinstance(value, exp.Column) and not value.table and select is not None:
+        derived = next((s for s in select.find_all(exp.Subquery)
+                        if s.alias_or_name.lower() == value.name.lower()), None)
+        inner = derived.this if derived is not None else None
+        if isinstance(inner, exp.Select):
+            pairs: list[exp.Expr] = []
+            for column in inner.expressions:
+                key = column.args.get("alias") or (
+                    column.this if isinstance(column, exp.Column) else None)
+                if not isinstance(key, exp.Identifier):
+                    break
+                name = key.name if key.quoted else key.name.lower()  # Postgres folds it
+                pairs += [exp.Literal.string(name), exp.column(key.name, value.name,
+                                                                quoted=True)]
+            else:
+                value = exp.Anonymous(this="json_object", expressions=pairs)
+    array = exp.Anonymous(this="json_group_array", expressions=[value])
+    return exp.Nullif(this=array, expression=exp.Literal.string("[]"))
+
+
+def _json_set(node: exp.Anonymous) -> exp.Expr:
+    """`jsonb_set(target, '{a,b}', value)` as `json_set(target, '$.a.b', json(value))`,
+    where the path is a literal; otherwise left for SQLite to refuse by name."""
+    target, path, value, *_ = [*node.expressions, None, None, None]
+    if not (isinstance(path, exp.Literal) and path.is_string and value is not None):
+        return node
+    keys = [k.strip().strip('"') for k in path.name.strip("{}").split(",") if k.strip()]
+    dotted = "$" + "".join(f"[{k}]" if k.lstrip("-").isdigit() else f'."{k}"' for k in keys)
+    return exp.Anonymous(this="json_set", expressions=[
+        target, exp.Literal.string(dotted), exp.Anonymous(this="json", expressions=[value])])
 
 
 def _cast(node: exp.Cast) -> exp.Expr:
@@ -117,7 +165,7 @@ def _shift(node: exp.Add | exp.Sub) -> exp.Expr:
     modifiers = [exp.Literal.string(f"{sign * n:+g} {unit}")
                  for n, unit in _interval(node.expression) or []]
     return exp.Anonymous(this="strftime", expressions=[
-        exp.Literal.string("%Y-%m-%d %H:%M:%f000"), node.this, *modifiers])
+        exp.Literal.string(TIME_FORMAT), node.this, *modifiers])
 
 
 def _array_items(node: exp.Expr | None) -> list[exp.Expr] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 SQLITE_COLLATIONS = {"BINARY", "NOCASE", "RTRIM"}
@@ -125,3 +126,30 @@ def fix_collation(constraint: exp.ColumnConstraint, adjusted: list[str]) -> None
         constraint.pop()
     else:
         constraint.kind.set("this", exp.var(found))
+
+
+def constraint_using_index(words: list[str]) -> tuple[str, str] | None:
+    """(constraint, index) of `ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX i`
+    (`words`: the statement's words, upper case, names as written), else None."""
+    upper = [w.upper() for w in words]
+    if upper[:2] != ["ALTER", "TABLE"] or "USING" not in upper:
+        return None
+    at = upper.index("USING")
+    if upper[at - 3: at - 1] != ["CONSTRAINT", words[at - 2].upper()] or upper[at - 1] != (
+            "UNIQUE") or upper[at + 1: at + 2] != ["INDEX"] or len(words) != at + 3:
+        return None
+    return words[at - 2].strip('"'), words[at + 2].strip('"')
+
+
+def index_as_constraint(conn: Any, constraint: str, index: str) -> list[str]:
+    """Postgres renames the unique index to the constraint's name; so does SQLite here, by
+    creating it again under that name (it cannot rename an index)."""
+    row = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+                               "lower(name) = lower(?)", (index,)).first()
+    if row is None or not row[0]:
+        from .table import Refused
+
+        raise Refused(f'index "{index}" does not exist')
+    tree = sqlglot.parse_one(row[0], read="sqlite")
+    tree.this.set("this", exp.to_identifier(constraint))
+    return [f'DROP INDEX "{index}"', tree.sql(dialect="sqlite")]

@@ -125,9 +125,10 @@ class _Alter:
         created.this.set("this", exp.to_table(quote(temp)))
         kept = [c for c in self.columns(self.new) if c in self.columns(self.old)]
         names = ", ".join(quote(self.columns(self.new)[c].name) for c in kept)
-        others = self.conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
-            "AND tbl_name = ? AND sql IS NOT NULL", (self.table,)).scalars().all()
+        dropped = {d.split(" ", 2)[2] for d in self.before if d.startswith("DROP INDEX ")}
+        others = [sql for name, sql in self.conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND tbl_name = ? AND sql IS NOT NULL", (self.table,)) if quote(name) not in dropped]
         legacy = self.scalar("PRAGMA legacy_alter_table")
         return [
             generate(created),
@@ -265,9 +266,13 @@ class _Alter:
                 "SELECT DISTINCT il.name FROM pragma_index_list(?) il, "
                 "pragma_index_info(il.name) ii WHERE il.origin = 'c' AND lower(ii.name) = "
                 "lower(?)", (self.table, name)).scalars().all()
-            # Postgres drops the indexes on a dropped column; SQLite refuses instead.
-            return [*(f"DROP INDEX {quote(i)}" for i in indexes),
-                    f"ALTER TABLE {quote(self.table)} DROP COLUMN {quote(name)}"]
+            # Postgres drops the indexes and constraints on a dropped column; SQLite refuses
+            # instead: the indexes go first, a constrained column by a rebuild without it.
+            drops = [f"DROP INDEX {quote(i)}" for i in indexes]
+            if self.unconstrain(name):
+                self.before += drops
+                return None
+            return [*drops, f"ALTER TABLE {quote(self.table)} DROP COLUMN {quote(name)}"]
         if kind != "CONSTRAINT":
             raise Refused(f"SQLite has no form of {self.action.sql('sqlite')}")
         wanted = names[0].lower()
@@ -282,6 +287,27 @@ class _Alter:
         if self.action.args.get("exists"):
             return []
         raise Refused(f'constraint "{names[0]}" of relation "{self.table}" does not exist')
+
+    def unconstrain(self, name: str) -> bool:
+        """Take column `name`, and every key, UNIQUE, FOREIGN KEY or CHECK naming it, out
+        of the new definition; False (nothing taken) when none names it."""
+        wanted = name.lower()
+        column = self.columns(self.new)[wanted]
+        kinds = (exp.PrimaryKeyColumnConstraint, exp.UniqueColumnConstraint, exp.Reference)
+        found = [c for c in column.constraints if isinstance(c.kind, kinds)]
+        for node in self.new.this.expressions:
+            if isinstance(node, exp.ColumnDef):
+                continue
+            fk = node if isinstance(node, exp.ForeignKey) else node.find(exp.ForeignKey)
+            names = fk.expressions if fk is not None else [  # its own columns, not the parent's
+                n for n in node.find_all(exp.Column, exp.Identifier) if n is not node.this]
+            if wanted in {n.name.lower() for n in names}:
+                found.append(node)
+        if not found:
+            return False
+        for node in [*found, column]:
+            node.pop()
+        return True
 
     # --- helpers ----------------------------------------------------------------------------
     def unique_index(self, name: Any, columns: list[str]) -> str:

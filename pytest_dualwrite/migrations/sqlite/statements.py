@@ -81,6 +81,11 @@ class _Fixer:
         elif isinstance(tree, exp.Create) and kind == "VIEW":
             trees = self.create_view(tree)
         elif isinstance(tree, exp.Drop):
+            if kind == "TRIGGER" and tree.args.get("cluster") is not None:
+                tree.set("cluster", None)  # SQLite's trigger names are its own, no ON table
+                tree.set("exists", True)  # the trigger may have been skipped (unrunnable)
+            if tree.args.get("materialized"):
+                tree.set("materialized", False)  # it was made a plain view
             for arg in ("cascade", "concurrently"):
                 if tree.args.get(arg):
                     tree.set(arg, False)
@@ -90,6 +95,8 @@ class _Fixer:
             trees = [exp.Delete(this=t) for t in tree.expressions]
         elif isinstance(tree, exp.Alter):
             trees = self.alter(tree)
+        elif isinstance(tree, exp.Insert):
+            _insert_select(tree)
         trees = [t.transform(fix_expression) for t in trees]
         for t in trees:
             for default in t.find_all(exp.DefaultColumnConstraint):
@@ -224,6 +231,19 @@ class _Fixer:
             single.set("actions", [a])
             out.append(single)
         return out
+
+
+def _insert_select(tree: exp.Insert) -> None:
+    """INSERT ... (SELECT ...) without the parentheses SQLite refuses; an upsert from a
+    SELECT needs a WHERE in SQLite (its parser would read ON CONFLICT as a join's ON)."""
+    query = tree.expression
+    while isinstance(query, exp.Subquery):
+        query = query.this
+    if query is not tree.expression:
+        tree.set("expression", query)
+    if tree.args.get("conflict") is not None and isinstance(query, exp.Select) and (
+            query.args.get("where") is None):
+        query.where(exp.true(), copy=False)
 
 
 def drops_public(tree: exp.Expr) -> bool:

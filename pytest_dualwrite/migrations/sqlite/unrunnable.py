@@ -104,6 +104,11 @@ def refuse_or_skip(tree: exp.Expr) -> None:
         raise Skip("SQLite has no privileges")
     if isinstance(tree, exp.Set):
         raise Skip("SQLite has no session settings")
+    if isinstance(tree, exp.Drop) and kind in ("FUNCTION", "PROCEDURE"):
+        raise Skip(NO_FUNCTIONS)
+    if isinstance(tree, exp.Alter) and any(
+            isinstance(a, exp.AlterSet) for a in tree.args.get("actions") or []):
+        raise Skip("SQLite has no storage parameters")
     if isinstance(tree, (exp.Create, exp.Drop)) and kind in ("TYPE", "SEQUENCE"):
         raise Skip({"TYPE": "SQLite has no types (enum columns become TEXT with a CHECK)",
                     "SEQUENCE": "SQLite has no sequences"}[kind])
