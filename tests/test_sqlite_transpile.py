@@ -3,13 +3,16 @@ real history (issue 11): the statements run, and the database then behaves as Po
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 from pytest_dualwrite.errors import MigrationError
 from pytest_dualwrite.migrations.dialects import TranspileContext, for_dialect, split
 
-from .test_dialects import as_runner, migrate, rows, source
+from .test_dialects import as_runner, migrate, rows, source, value
 
 
 def test_a_not_null_column_added_to_a_table_with_a_table_constraint(
@@ -131,3 +134,111 @@ def test_savepoints_run_as_written(any_engine: sa.Engine) -> None:
         "ROLLBACK TO two;\nRELEASE two;"])
     assert rows(engine, "SELECT id FROM a") == [(2,)]
     assert context.notes == []
+
+
+def test_dropped_triggers_functions_and_materialized_views(sqlite_engine: sa.Engine) -> None:
+    """What Postgres drops after SQLite skipped creating it: no error, nothing lost."""
+    engine = as_runner(sqlite_engine)
+    context = migrate(engine, [
+        "CREATE TABLE jobs (id INT);\n"
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+        "CREATE TRIGGER t1 BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION f();\n"
+        "CREATE MATERIALIZED VIEW mv AS SELECT id FROM jobs;\n"
+        "ALTER TABLE jobs SET (autovacuum_analyze_scale_factor = 0.01);",
+        "DROP TRIGGER t1 ON jobs; DROP FUNCTION f; DROP MATERIALIZED VIEW mv;",
+    ])
+    assert rows(engine, "SELECT type, name FROM sqlite_master") == [("table", "jobs")]
+    assert [n.reason for n in context.skipped] == [
+        "SQLite has no stored functions or procedures",
+        "SQLite cannot run a trigger written for Postgres: what it would do to rows is not done",
+        "SQLite has no storage parameters", "SQLite has no stored functions or procedures"]
+
+
+def test_json_aggregates_and_functions(any_engine: sa.Engine) -> None:
+    """jsonb_agg of a column and of a derived table's row, array_agg, jsonb_set with a
+    literal path, to_timestamp: the same JSON and times on both backends (NULL over no rows)."""
+    engine = as_runner(any_engine)
+    migrate(engine, [
+        "CREATE TABLE j (id INT PRIMARY KEY, doc JSONB, names JSONB, at TIMESTAMP);"
+        "CREATE TABLE v (j_id INT, name TEXT, n INT);"
+        "INSERT INTO j (id, doc) VALUES (1, '{\"a\": 1}'), (2, '{\"a\": 2}');"
+        "INSERT INTO v VALUES (1, 'x', 5), (1, 'y', 6);",
+        "UPDATE j SET names = (SELECT jsonb_agg(q) FROM (SELECT v.name AS Label, v.n FROM v "
+        "WHERE v.j_id = j.id ORDER BY v.n) q);"
+        "UPDATE j SET doc = jsonb_set(doc, '{b}', '\"I\"') WHERE id = 1;"
+        "UPDATE j SET at = to_timestamp(0);",
+    ])
+    got = rows(engine, "SELECT id, doc, names FROM j ORDER BY id")
+    decoded = [(i, d if isinstance(d, dict) else json.loads(d),
+                n if n is None or isinstance(n, list) else json.loads(n)) for i, d, n in got]
+    assert decoded == [(1, {"a": 1, "b": "I"}, [{"label": "x", "n": 5}, {"label": "y", "n": 6}]),
+                       (2, {"a": 2}, None)]
+    assert str(value(engine, "SELECT at FROM j WHERE id = 2")).startswith("1970-01-01 00:00:00")
+
+
+def test_insert_from_a_parenthesized_select_and_an_upsert_from_a_select(
+        any_engine: sa.Engine) -> None:
+    engine = as_runner(any_engine)
+    migrate(engine, [
+        "CREATE TABLE u (a INT PRIMARY KEY, b INT); CREATE TABLE x (a INT, b INT);"
+        "INSERT INTO x VALUES (1, 1), (2, 2); INSERT INTO u VALUES (1, 0);",
+        "INSERT INTO u (a, b) SELECT a, b FROM x ON CONFLICT (a) DO UPDATE SET b = excluded.b;"
+        "INSERT INTO u (a, b) (SELECT a + 10, b FROM x);",
+    ])
+    assert rows(engine, "SELECT a, b FROM u ORDER BY a") == [(1, 1), (2, 2), (11, 1), (12, 2)]
+
+
+def test_dropping_a_column_drops_its_constraints(sqlite_engine: sa.Engine) -> None:
+    """SQLite refuses to drop a UNIQUE or foreign-key column; Postgres drops the constraints
+    with it (seen on ente and evidential-be)."""
+    engine = as_runner(sqlite_engine)
+    migrate(engine, [
+        "CREATE TABLE users (id INT PRIMARY KEY, email TEXT UNIQUE, name TEXT);"
+        "CREATE TABLE owners (id INT PRIMARY KEY); INSERT INTO owners VALUES (1);"
+        "CREATE TABLE tasks (id INT PRIMARY KEY, owner INT REFERENCES owners (id), "
+        "note TEXT, CHECK (note <> ''));"
+        "INSERT INTO users VALUES (1, 'a@b', 'x'); INSERT INTO tasks VALUES (1, 1, 'n');",
+        "ALTER TABLE users DROP COLUMN email; ALTER TABLE tasks DROP COLUMN owner;"
+        "ALTER TABLE tasks DROP COLUMN note;",
+    ])
+    assert rows(engine, "SELECT * FROM users") == [(1, "x")]
+    assert rows(engine, "SELECT * FROM tasks") == [(1,)]
+
+
+def test_a_referenced_table_is_rebuilt_by_the_runner(sqlite_engine: sa.Engine,
+                                                     tmp_path: Path) -> None:
+    """The runner turns foreign keys off for a migration and checks them as it commits
+    (SQLite's procedure), so a table others reference can be rebuilt; a row the migration
+    leaves without its parent is still refused, naming the file."""
+    from pytest_dualwrite.migrations.discovery import discover
+    from pytest_dualwrite.migrations.runner import Runner
+
+    for name, text in {
+        "001_init.sql": "CREATE TABLE p (id INT PRIMARY KEY, code TEXT, UNIQUE (code));"
+                        "CREATE TABLE c (p_id INT REFERENCES p (id) ON DELETE CASCADE);"
+                        "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1);",
+        "002_relax.sql": "ALTER TABLE p DROP CONSTRAINT p_code_key;",
+        "003_orphan.sql": "INSERT INTO c VALUES (7);",
+    }.items():
+        (tmp_path / name).write_text(text)
+    engine = as_runner(sqlite_engine)
+    runner = Runner(discover(tmp_path, lock=False), "postgres", "sqlite")
+    runner.migrate_engine(engine, 2)
+    assert rows(engine, "SELECT p_id FROM c") == [(1,)]  # no cascade ran
+    with pytest.raises(MigrationError, match=r"003_orphan.sql: sqlite refused the migration: a "
+                                             r"row of table \"c\" violates its foreign key"):
+        runner.migrate_engine(engine, 3)
+    assert rows(engine, "SELECT p_id FROM c") == [(1,)]
+    assert value(engine, "PRAGMA foreign_keys") == 1
+
+
+def test_unique_using_index_becomes_the_constraint(any_engine: sa.Engine) -> None:
+    engine = as_runner(any_engine)
+    migrate(engine, [
+        "CREATE TABLE jobs (name TEXT, ns TEXT);"
+        "CREATE UNIQUE INDEX jobs_ns_name ON jobs (name, ns);",
+        "ALTER TABLE jobs ADD CONSTRAINT unique_jobs_ns_name UNIQUE USING INDEX jobs_ns_name;",
+        "ALTER TABLE jobs DROP CONSTRAINT unique_jobs_ns_name;",
+        "INSERT INTO jobs VALUES ('a', 'b'), ('a', 'b');",
+    ])
+    assert value(engine, "SELECT count(*) FROM jobs") == 2

@@ -63,10 +63,11 @@ def test_a_history_sqlglot_cannot_read_applies_on_postgres_and_fails_in_one_line
         "-k", "well_formed or upgrade_from_empty", "--dualwrite-report=report.json")
     where = folder / "002_odd.sql"
     failed = [line for line in result.stdout.lines if line.startswith("cannot run on sqlite")]
-    assert failed == [f"cannot run on sqlite: {where}:2: cannot parse statement: COMMENT ON "
-                      f"COLUMN t.a IS NULL (Required keyword: 'expression' missing for <class "
-                      f"'sqlglot.expressions.ddl.Comment'>); add 002_odd.sqlite.sql as a "
-                      f"stand-in"] * 2, result.stdout.str()
+    # COMMENT ON is skipped on SQLite anyway; the table with the array column is not
+    assert len(failed) == 2 and failed[0] == failed[1], result.stdout.str()
+    assert failed[0].startswith(f"cannot run on sqlite: {where}:3: cannot parse statement: "
+                                f"CREATE TABLE w (tags text ARRAY, id int) (")
+    assert failed[0].endswith("add 002_odd.sqlite.sql as a stand-in")
     if postgres_url():
         result.assert_outcomes(passed=2, failed=2)
         items = json.loads((pytester.path / "report.json").read_text())["items"]
