@@ -13,10 +13,8 @@ finds its target. Names are only bookkeeping: the comparer never compares them.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import attrgetter
@@ -29,6 +27,7 @@ from sqlglot.tokens import TokenType
 
 from ..migrations.dialects import quiet_sqlglot
 from ..migrations.model import Statement, canonical_dialect
+from ..migrations.splitter import collector_paused as collector_paused  # re-exported
 from .model import Check, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique
 from .types import (
     DIALECT_CAPABILITIES,
@@ -531,21 +530,6 @@ def _index_columns(index: Index) -> set[str]:
         if not element.isidentifier():
             used |= columns_of_sql(element)
     return used | (set(columns_of_sql(index.where)) if index.where else set())
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the static check splits and folds a
-    history: the statement trees (cyclic through sqlglot's parent pointers) are all kept
-    until the fold is done, so collections during it find little to free and each full one
-    walks the whole process (~20% of the static check on 1,000 migrations)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def from_sql(statements: Iterable[Statement], dialect: str) -> Schema:
