@@ -33,8 +33,8 @@ def small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_file_too_large_to_parse_is_cut_at_its_own_semicolons(small_limit: None) -> None:
     statements = split(source(TEXT, "001_seed.sql", first_line=10), "postgres")
     assert [(s.line, s.sql[:22]) for s in statements] == [
-        (11, "BEGIN"), (12, "CREATE TABLE s (id INT"), (13, "INSERT INTO s VALUES (1"),
-        (14, "INSERT INTO s VALUES (3"), (15, "INSERT INTO s VALUES (4"), (16, "COMMIT")]
+        (11, "BEGIN"), (12, "CREATE TABLE s (id INT"), (13, "INSERT INTO s VALUES ("),
+        (14, "INSERT INTO s VALUES ("), (15, "INSERT INTO s VALUES ("), (16, "COMMIT")]
     assert all(s.unreadable and "too large to parse" in s.unreadable
                for s in statements[1:-1])
 
