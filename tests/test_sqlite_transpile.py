@@ -242,3 +242,18 @@ def test_unique_using_index_becomes_the_constraint(any_engine: sa.Engine) -> Non
         "INSERT INTO jobs VALUES ('a', 'b'), ('a', 'b');",
     ])
     assert value(engine, "SELECT count(*) FROM jobs") == 2
+
+
+def test_a_sqlite_blob_holding_json_text_runs_on_postgres(pg_engine: sa.Engine) -> None:
+    """river's SQLite history: `metadata blob NOT NULL DEFAULT (json('{}'))` was refused
+    by Postgres ('column "metadata" is of type bytea but default expression is of type
+    json'); the BYTEA column takes the JSON text."""
+    text = ("CREATE TABLE q (name text PRIMARY KEY NOT NULL, "
+            "metadata blob NOT NULL DEFAULT (json('{ }')), tags blob DEFAULT (json('[]')));"
+            "INSERT INTO q (name) VALUES ('a');")
+    statements = for_dialect(split(source(text), "sqlite"), "sqlite", "postgres")
+    with pg_engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement.sql)
+    assert rows(pg_engine, "SELECT convert_from(metadata, 'UTF8'), convert_from(tags, 'UTF8') "
+                           "FROM q") == [("{}", "[]")]

@@ -252,6 +252,7 @@ def _transpiled(statement: Statement, target: str,
         return []
     try:
         if target != "sqlite":
+            tree = _blob_defaults(tree) if target == "postgres" else tree
             sql = tree.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
             return [Statement(sql, statement.path, statement.line, statement.source_sql,
                               expression=tree)]
@@ -273,6 +274,29 @@ def _transpiled(statement: Statement, target: str,
     for reason in dict.fromkeys(rewritten.adjusted):
         _note(context, statement, target, "adjusted", reason)
     return out
+
+
+def _blob_defaults(tree: exp.Expr) -> exp.Expr:
+    """SQLite's `blob DEFAULT (json('{}'))` keeps JSON text in a BLOB column; Postgres
+    (BYTEA) takes the text itself, not a json value (river's SQLite history)."""
+    import json
+
+    for column in tree.find_all(exp.ColumnDef):
+        kind = column.args.get("kind")
+        if not isinstance(kind, exp.DataType) or kind.this not in (
+                exp.DataType.Type.VARBINARY, exp.DataType.Type.BLOB):
+            continue
+        for default in column.find_all(exp.DefaultColumnConstraint):
+            value = default.this.unnest() if isinstance(default.this, exp.Paren) else default.this
+            text = value.expressions[0] if isinstance(value, exp.Anonymous) and (
+                value.name.lower() == "json" and len(value.expressions) == 1) else None
+            if isinstance(text, exp.Literal) and text.is_string:
+                try:
+                    minified = json.dumps(json.loads(text.name), separators=(",", ":"))
+                except ValueError:
+                    continue
+                default.set("this", exp.Literal.string(minified))
+    return tree
 
 
 def _skip_on_sqlite(statement: Statement, context: TranspileContext) -> Any:
