@@ -83,6 +83,7 @@ class TranspileContext:
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     routines: dict[str, tuple[str, ...]] = field(default_factory=dict)  # skipped -> tables
+    materialized: set[str] = field(default_factory=set)  # views, on SQLite plain ones
 
     @property
     def skipped(self) -> list[Note]:
@@ -156,6 +157,8 @@ def _learn(statement: Statement, context: TranspileContext) -> None:
         values = tree.expression
         if isinstance(values, exp.DataType) and values.this == exp.DataType.Type.ENUM:
             context.enums[tree.this.name.lower()] = tuple(v.name for v in values.expressions)
+    elif isinstance(tree, exp.Create) and kind == "VIEW" and tree.find(exp.MaterializedProperty):
+        context.materialized.add(tree.this.name.lower())
     elif isinstance(tree, exp.Drop) and kind == "TYPE":
         for table in tree.args.get("tables") or [tree.this]:
             if table is not None:
@@ -256,6 +259,10 @@ def _transpiled(statement: Statement, target: str,
             sql = tree.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
             return [Statement(sql, statement.path, statement.line, statement.source_sql,
                               expression=tree)]
+        if isinstance(tree, exp.Create) and isinstance(tree.this, exp.Index) and (
+                tree.this.args["table"].name.lower() in context.materialized):
+            raise sqlite.Skip("SQLite cannot index a view (a materialized view is a plain "
+                              "view there)")
         rewritten = sqlite.to_sqlite(tree, context.enums)
         out: list[Statement] = []
         for new in rewritten.trees:

@@ -39,10 +39,11 @@ def _fix(node: exp.Expr) -> exp.Expr:
     elif isinstance(node, (exp.CurrentTimestamp, exp.Localtimestamp)) or (
             isinstance(node, exp.Anonymous) and node.name.lower() in NOW_FUNCTIONS):
         return exp.Anonymous(this="now", expressions=[])
-    elif isinstance(node, exp.Anonymous) and node.name.lower() in AGGREGATES_TO_JSON:
-        return _json_agg(node)
-    elif isinstance(node, exp.ArrayAgg):  # arrays are JSON text on SQLite
-        return _json_agg(exp.Anonymous(this="array_agg", expressions=[node.this]))
+    elif isinstance(node, exp.Filter) and _is_json_agg(node.this):  # agg(x) FILTER (...)
+        inner = exp.Filter(this=_json_agg(node.this), expression=node.expression.copy())
+        return exp.Nullif(this=inner, expression=exp.Literal.string("[]"))
+    elif _is_json_agg(node) and not isinstance(node.parent, exp.Filter):
+        return exp.Nullif(this=_json_agg(node), expression=exp.Literal.string("[]"))
     elif isinstance(node, exp.UnixToTime) and node.args.get("scale") is None:
         return exp.Anonymous(this="strftime", expressions=[
             exp.Literal.string(TIME_FORMAT), node.this, exp.Literal.string("unixepoch")])
@@ -63,6 +64,16 @@ def _fix(node: exp.Expr) -> exp.Expr:
         return _shift(node)
     elif isinstance(node, exp.Cast):
         return _cast(node)
+    elif isinstance(node, exp.Array) and len(node.expressions) == 1 and isinstance(
+            node.expressions[0], exp.Select) and len(node.expressions[0].expressions) == 1:
+        # ARRAY(SELECT x ...): the rows' values as a JSON array ('[]' for none, as '{}')
+        query = node.expressions[0]
+        name = query.expressions[0].alias_or_name or "value"
+        query = query.copy()
+        query.expressions[0].replace(exp.alias_(query.expressions[0].unalias(), "value"))
+        agg = exp.Anonymous(this="json_group_array", expressions=[exp.column("value")])
+        return exp.Subquery(this=exp.select(agg).from_(exp.Subquery(
+            this=query, alias=exp.TableAlias(this=exp.to_identifier(name)))))
     elif isinstance(node, exp.Array):
         if not node.expressions:
             return exp.Literal.string("[]")
@@ -83,9 +94,17 @@ def _fix(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def _json_agg(node: exp.Anonymous) -> exp.Expr:
-    """`jsonb_agg(x)` as `json_group_array`, NULL over no rows as in Postgres; of a derived
-    table's alias (a row), each row as a JSON object keyed by the derived table's columns."""
+def _is_json_agg(node: exp.Expr) -> bool:
+    return isinstance(node, exp.ArrayAgg) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in AGGREGATES_TO_JSON)
+
+
+def _json_agg(node: exp.Expr) -> exp.Expr:
+    """`jsonb_agg(x)` or `array_agg(x)` (arrays are JSON text on SQLite) as
+    `json_group_array` (the caller makes it NULL over no rows, as in Postgres); of a derived
+    table's alias (a row), each row a JSON object keyed by the derived table's columns."""
+    if isinstance(node, exp.ArrayAgg):
+        node = exp.Anonymous(this="array_agg", expressions=[node.this])
     (value,) = node.expressions or [exp.null()]
     select = node.find_ancestor(exp.Select)
     if isinstance(value, exp.Column) and not value.table and select is not None:
@@ -104,8 +123,7 @@ def _json_agg(node: exp.Anonymous) -> exp.Expr:
                                                                 quoted=True)]
             else:
                 value = exp.Anonymous(this="json_object", expressions=pairs)
-    array = exp.Anonymous(this="json_group_array", expressions=[value])
-    return exp.Nullif(this=array, expression=exp.Literal.string("[]"))
+    return exp.Anonymous(this="json_group_array", expressions=[value])
 
 
 def _json_set(node: exp.Anonymous) -> exp.Expr:
