@@ -18,7 +18,8 @@ from .fixtures import backend_or_skip, get_session
 from .report import ItemResult
 from .session import Session
 
-CheckFn = Callable[[Session, Backend], None]
+# A check raises on failure; it may return notes a pass carries (one line each).
+CheckFn = Callable[[Session, Backend], "list[str] | None"]
 
 
 class DualWriteItem(pytest.Item):
@@ -32,6 +33,7 @@ class DualWriteItem(pytest.Item):
         self.check_name = check_name
         self.skip_reason = skip_reason
         self.figures: dict[str, int] = {}
+        self.notes: list[str] = []
         self.add_marker(pytest.mark.dualwrite)
         if backend_name in ("sqlite", "postgres"):
             self.add_marker(getattr(pytest.mark, backend_name))
@@ -45,9 +47,11 @@ class DualWriteItem(pytest.Item):
             if self.backend_name != "static" else None
         session.last_figures = {}
         try:
-            self.check(session, backend)  # type: ignore[arg-type]
+            self.notes = list(self.check(session, backend) or [])  # type: ignore[arg-type]
         finally:
             self.figures = dict(session.last_figures)
+        if self.notes:
+            self.add_report_section("call", "dualwrite notes", "\n".join(self.notes))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | Any:
@@ -117,6 +121,8 @@ def result_of(item: DualWriteItem, report: pytest.TestReport,
         else:
             message = getattr(value, "summary", None) or str(value).splitlines()[0]
             counterexample = getattr(value, "data", None)
+    elif item.notes:
+        message = "\n".join(item.notes)  # a pass that has something to say: a line a note
     figures = dict(item.figures)
     # Mismatches: the differing records of the (shrunk) counterexample, not every failing
     # example hypothesis tried on the way.
