@@ -336,3 +336,27 @@ def test_a_registered_reader_whose_steps_are_callables_runs_through_the_runner(
         assert {"t_abc", "t_def"} <= set(sa.inspect(conn).get_table_names())
     with pytest.raises(MigrationError, match="no migrations found"):
         discover(folder)  # unregistered, nothing reads .rev files
+
+
+FUNCTION = ("CREATE FUNCTION touch() RETURNS trigger AS $body$\n"
+            "BEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$body$ LANGUAGE plpgsql;\n")
+
+
+@pytest.mark.parametrize(("marker", "tool"), [("-- +goose Up", "goose"),
+                                              ("-- +migrate Up", "sql-migrate")])
+def test_a_function_body_the_tool_would_cut_at_a_semicolon_is_refused(
+        tmp_path: Path, marker: str, tool: str) -> None:
+    """goose and sql-migrate end a statement at every line ending in `;` unless the
+    statement sits between StatementBegin and StatementEnd: unwrapped, the function
+    reaches the server cut after `NEW.updated_at := now();`."""
+    folder = write(tmp_path / "m", {"1_touch.sql": f"{marker}\n{FUNCTION}"})
+    prefix = marker.rsplit(" ", 1)[0]
+    message = one_line_error(folder, "cut in two")
+    assert message == (
+        f"{folder / '1_touch.sql'}:4: {tool} ends a statement at this line (it ends in `;`), "
+        f"inside the $body$ body opened at line 2, so the server gets it cut in two; wrap "
+        f"the statement in `{prefix} StatementBegin` / `{prefix} StatementEnd`")
+    wrapped = f"{marker}\n{prefix} StatementBegin\n{FUNCTION}{prefix} StatementEnd\n"
+    write(folder, {"1_touch.sql": wrapped})
+    (migration,) = discover(folder)
+    assert [line for line, _ in lines_of(migration.up)] == [3]

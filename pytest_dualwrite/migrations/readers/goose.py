@@ -10,14 +10,14 @@ Go migrations (`00002_x.go`) run inside the goose binary: the plugin cannot run 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..model import Migration, SqlSource
 from .base import Bookkeeping, Claim
 from .files import MarkerReader
-from .markers import after_line, refuse_at
+from .markers import after_line, cut_body, refuse_at
 from .text import optional
 
 _LOOKS = re.compile(r"^[ \t]*--.*\+goose\b", re.M | re.I)
@@ -50,6 +50,13 @@ GOOSE = Bookkeeping(
     reverted=("DELETE FROM goose_db_version WHERE version_id = :version",),
     params=_version,
 )
+
+
+def _annotation(command: str) -> Callable[[str], bool]:
+    def matches(line: str) -> bool:
+        return line.lstrip().startswith("--") and "+goose" in line and line.replace(
+            "--", "").replace("+goose", "", 1).strip().lower() == command
+    return matches
 
 
 class GooseReader(MarkerReader):
@@ -104,6 +111,12 @@ class GooseReader(MarkerReader):
                                 "refuses; add `-- +goose Up` above the up SQL")
             return SqlSource(path, text), None, ""
         up_start = after_line(text, up)
+        if strict:
+            ends = [(up_start, down if down is not None else len(text))]
+            if down is not None:
+                ends.append((after_line(text, down), len(text)))
+            cut_body(path, text, ends, _annotation("statementbegin"),
+                     _annotation("statementend"), "goose", "-- +goose")
         up_source = SqlSource(path, text[up_start: down if down is not None else len(text)],
                               text.count("\n", 0, up_start) + 1)
         down_source = None

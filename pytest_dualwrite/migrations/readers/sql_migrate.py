@@ -16,7 +16,7 @@ from typing import Any
 from ..model import Migration, SqlSource
 from .base import Bookkeeping, Claim
 from .files import MarkerReader
-from .markers import after_line, first_statement, refuse_at
+from .markers import after_line, cut_body, first_statement, refuse_at
 from .text import masked, optional
 
 _PREFIX = "-- +migrate "
@@ -82,6 +82,11 @@ class SqlMigrateReader(MarkerReader):
         for i, (start, role) in enumerate(marks):
             end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
             spans[role].append((after_line(text, start), end))
+        if strict:
+            cut_body(path, text, spans["up"] + spans["down"],
+                     lambda line: line.startswith(f"{_PREFIX}StatementBegin"),
+                     lambda line: line.startswith(f"{_PREFIX}StatementEnd"),
+                     "sql-migrate", "-- +migrate")
         up = SqlSource(path, *masked(text, spans["up"]))
         down = optional(SqlSource(path, *masked(text, spans["down"]))) \
             if spans["down"] else None
