@@ -250,6 +250,10 @@ def test_goose_refusals_name_the_line(tmp_path: Path) -> None:
     one_line_error(folder, r"001_x\.sql:3: `-- \+goose Down` is indented, and goose refuses")
     write(folder, {"001_x.sql": "SELECT 0;\n-- +goose Up\nSELECT 1;\n"})
     one_line_error(folder, r"001_x\.sql:1: SQL before `-- \+goose Up`, which goose refuses")
+    write(folder, {"001_x.sql": "-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose down\n"})
+    one_line_error(folder, r"001_x\.sql:4: a second `-- \+goose Down` line; goose refuses it")
+    write(folder, {"001_x.sql": "-- +goose Down\nSELECT 1;\n-- +goose Up\n"})
+    one_line_error(folder, r"001_x\.sql:1: has `-- \+goose Down` but no `-- \+goose Up`")
 
 
 # --- defect 11: the tool's own table, when the history uses it ------------------------------

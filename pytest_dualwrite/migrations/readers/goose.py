@@ -86,21 +86,18 @@ class GooseReader(MarkerReader):
             stripped = line.strip()
             if stripped.startswith("--") and "+goose" in line.lower():
                 command = self._command(path, text, start, line)
+                if command in ("up", "down") and (up if command == "up" else down) is not None:
+                    raise refuse_at(path, text, start, f"a second `-- +goose {command.title()}`"
+                                    " line; goose refuses it: keep one per file")
+                if command == "up" and down is not None:
+                    raise refuse_at(path, text, down, "the down section comes before "
+                                    "`-- +goose Up`; put the up section first")
+                if command == "down" and up is None:
+                    raise refuse_at(path, text, start, "has `-- +goose Down` but no "
+                                    "`-- +goose Up`; add `-- +goose Up` above the up SQL")
                 if command == "up":
-                    if up is not None:
-                        raise refuse_at(path, text, start, "a second `-- +goose Up` line; "
-                                        "goose refuses it: keep one per file")
-                    if down is not None:
-                        raise refuse_at(path, text, down, "the down section comes before "
-                                        "`-- +goose Up`; put the up section first")
                     up = start
                 elif command == "down":
-                    if up is None:
-                        raise refuse_at(path, text, start, "has `-- +goose Down` but no "
-                                        "`-- +goose Up`; add `-- +goose Up` above the up SQL")
-                    if down is not None:
-                        raise refuse_at(path, text, start, "a second `-- +goose Down` line;"
-                                        " goose refuses it: keep one per file")
                     down = start
             elif up is None and stripped and not stripped.startswith("--") and strict:
                 raise refuse_at(path, text, start, "SQL before `-- +goose Up`, which goose "
