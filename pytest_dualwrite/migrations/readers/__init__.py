@@ -53,8 +53,10 @@ def reader_named(name: str) -> Reader | None:
 
 
 def expected_names() -> str:
-    """Every convention's example name, for "fits no migration convention"."""
-    return ", ".join(r.example for r in READERS)
+    """Every convention's example name, for "fits no migration convention" (the plain
+    numbered file first: the one most folders hold)."""
+    listed = sorted(READERS, key=lambda r: r.name != "numbered")
+    return ", ".join(r.example for r in listed)
 
 
 def bookkeeping_for(migrations: Iterable[Migration]) -> tuple[Bookkeeping, ...]:
