@@ -325,7 +325,8 @@ def check_drift(options: DriftOptions) -> DriftResult:
         finally:
             backend.close()
         path = options.backend
-    differences = diff(expected, actual, ignore=options.ignore)
+    # The tool's own bookkeeping table (schema_migrations) is not the user's schema.
+    differences = diff(expected, actual, ignore=(*options.ignore, *runner.own_tables))
     table = render(differences, expected="models", actual="migrations",
                    title=f"models vs migrations ({path})", notes=notes_for(expected, actual))
     return DriftResult(tuple(differences), table)

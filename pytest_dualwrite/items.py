@@ -19,7 +19,8 @@ from .migrations.notes import item_notes
 from .report import ItemResult
 from .session import Session
 
-CheckFn = Callable[[Session, Backend], None]
+# A check raises on failure; it may return notes a pass carries (one line each).
+CheckFn = Callable[[Session, Backend], "list[str] | None"]
 
 
 class DualWriteItem(pytest.Item):
@@ -34,6 +35,7 @@ class DualWriteItem(pytest.Item):
         self.skip_reason = skip_reason
         self.figures: dict[str, int] = {}
         self.notes: list[str] = []  # statements its backend skipped or ran unread
+        self.check_notes: list[str] = []  # what a passing check has to say (a Java step)
         self.add_marker(pytest.mark.dualwrite)
         if backend_name in ("sqlite", "postgres"):
             self.add_marker(getattr(pytest.mark, backend_name))
@@ -47,10 +49,12 @@ class DualWriteItem(pytest.Item):
             if self.backend_name != "static" else None
         session.last_figures = {}
         try:
-            self.check(session, backend)  # type: ignore[arg-type]
+            self.check_notes = list(self.check(session, backend) or [])  # type: ignore[arg-type]
         finally:
             self.figures = dict(session.last_figures)
             self.notes = item_notes(session, self.backend_name, getattr(self.check, "spec", None))
+        if self.check_notes:
+            self.add_report_section("call", "dualwrite notes", "\n".join(self.check_notes))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | Any:
@@ -120,6 +124,8 @@ def result_of(item: DualWriteItem, report: pytest.TestReport,
         else:
             message = getattr(value, "summary", None) or str(value).splitlines()[0]
             counterexample = getattr(value, "data", None)
+    elif item.check_notes:
+        message = "\n".join(item.check_notes)  # a pass that has something to say: a line a note
     figures = dict(item.figures)
     # Mismatches: the differing records of the (shrunk) counterexample, not every failing
     # example hypothesis tried on the way.

@@ -205,7 +205,11 @@ def _folder_id(folder: Path, rootpath: Path) -> str:
     `::::/` in pytest's verbose lines.
     """
     lexical = Path(os.path.normpath(folder)), Path(os.path.normpath(rootpath))
-    for inner, outer in (lexical, (folder.resolve(), rootpath.resolve())):
+    try:
+        resolved = folder.resolve(), rootpath.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: discovery says so in one line
+        resolved = lexical
+    for inner, outer in (lexical, resolved):
         if inner.is_relative_to(outer):  # a symlinked folder: as written, else as it is
             return inner.relative_to(outer).as_posix()
     return folder.name

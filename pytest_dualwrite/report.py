@@ -28,7 +28,7 @@ class ItemResult:
     outcome: str  # passed | failed | skipped | error
     duration: float
     figures: dict[str, int] = field(default_factory=dict)
-    message: str | None = None  # the failure's summary or the skip reason
+    message: str | None = None  # the failure's summary, the skip reason or a pass's notes
     counterexample: dict[str, Any] | None = None  # {"operations": [...], "differences": [...]}
     notes: list[str] = field(default_factory=list)  # statements skipped or run unread
 
@@ -72,6 +72,8 @@ class Report:
                 f"{f.get('rows_generated', 0):>6} {f.get('operations', 0):>6} "
                 f"{f.get('backfill_batches', 0):>7} {f.get('records_verified', 0):>8} "
                 f"{f.get('mismatches', 0):>4} {r.duration:>6.2f}s")
+            if r.outcome == "passed" and r.message:
+                out.extend(f"  note: {note}" for note in r.message.splitlines())
         out += self.note_lines()
         totals = self.totals()
         out.append(f"{totals['passed']} passed, {totals['failed']} failed, "

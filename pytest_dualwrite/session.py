@@ -103,7 +103,10 @@ class Session:
         if self._migrations is None:
             from .migrations.discovery import discover
 
-            self._migrations = discover(folder, allow_gaps=self.settings.allow_gaps or None)
+            # Unset: each convention's own gap rule; true or false overrides it.
+            gaps = None if self.settings.source("allow_gaps") == "default" \
+                else self.settings.allow_gaps
+            self._migrations = discover(folder, allow_gaps=gaps)
         return self._migrations, canonical_dialect(self.settings.dialect)
 
     # --- what the checks share across items ------------------------------------------

@@ -19,7 +19,7 @@ from .backends.base import Backend
 from .dualwrite.compare import Projection, compare, create_temp_as, describe
 from .errors import DualWriteAssertion
 from .migrations.model import Migration, Statement
-from .migrations.runner import VERSION_TABLE, Runner
+from .migrations.runner import Runner
 from .schema.model import Schema
 from .strategies import rows_for_tables, sqlalchemy_table
 
@@ -78,7 +78,7 @@ def _check_step(runner: Runner, backend: Backend, position: int,
 
     template = backend.template(key, build)
     schema = _reflect_engine(template.engine)
-    names = [t.name for t in schema.tables if t.name != VERSION_TABLE]
+    names = [t.name for t in schema.tables if t.name not in runner.own_tables]
     if not names:
         return
     table_renames, column_renames = renames(runner.statements(migration, "up"))

@@ -25,8 +25,9 @@ def test_moves_through_versions(dualwrite_db):
     assert dualwrite_db.version is None
     dualwrite_db.migrate_to(1)
     assert dualwrite_db.version == 1
-    assert sa.inspect(dualwrite_db.engine).get_table_names() == [
-        "dualwrite_schema_version", "products"]
+    # Postgres: the plugin's own table sits in its own schema, out of the user's way.
+    own = [] if dualwrite_db.backend == "postgres" else ["dualwrite_schema_version"]
+    assert sa.inspect(dualwrite_db.engine).get_table_names() == [*own, "products"]
     dualwrite_db.migrate_to()
     assert "products" not in sa.inspect(dualwrite_db.engine).get_table_names()
 

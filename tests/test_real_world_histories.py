@@ -228,7 +228,7 @@ def test_flyway_versions_sort_numerically_with_the_repeatable_last() -> None:
 def test_atlas_history_is_timestamped_and_its_sum_is_current(tmp_path: Path) -> None:
     migrations = discover(folder("history_atlas"))
     assert [m.version_text for m in migrations][:2] == ["20240105093011", "20240105093512"]
-    assert {m.convention for m in migrations} == {"timestamp"}
+    assert {m.convention for m in migrations} == {"atlas"}  # its atlas.sum says so
     assert "20240301080000" in [m.version_text for m in migrations]  # no description
     assert (folder("history_atlas") / "atlas.sum").read_text() == atlas_sum(
         folder("history_atlas"))

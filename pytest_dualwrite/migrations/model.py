@@ -46,7 +46,9 @@ class SqlSource:
 
 @dataclass(frozen=True)
 class PythonStep:
-    """A `NNN_desc.py` data step: `upgrade(conn)` and optional `downgrade(conn)`."""
+    """A step applied by Python code given a connection: a `NNN_desc.py` file's
+    `upgrade(conn)` and optional `downgrade(conn)`, or a tool's own API (an Alembic
+    revision applied through Alembic) wrapped by the reader of that tool."""
 
     path: Path
     upgrade: Callable[[Any], None]
@@ -64,7 +66,7 @@ class Migration:
     version: tuple[int, ...]
     version_text: str
     description: str
-    convention: str  # "numbered" | "updown" | "dbmate" | "flyway" | "timestamp" | "python"
+    convention: str  # the reader's name: "numbered", "timestamp", "updown", "dbmate", ...
     up: SqlSource | PythonStep
     down: SqlSource | PythonStep | None = None
     # Per-dialect stand-ins: {"sqlite": SqlSource(...)} from NNN_desc.sqlite.sql
@@ -73,6 +75,8 @@ class Migration:
     # "table" or "table.column" names this step declares it drops on purpose
     # (`-- dualwrite: drops accounts.display_name`).
     declared_drops: frozenset[str] = frozenset()
+    # How messages name the step when its file name alone does not (`2023..._x/up.sql`).
+    name: str | None = None
 
     @property
     def path(self) -> Path:
@@ -80,7 +84,7 @@ class Migration:
 
     @property
     def label(self) -> str:
-        return self.path.name
+        return self.name or self.path.name
 
     @property
     def number(self) -> int | str:

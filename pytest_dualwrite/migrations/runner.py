@@ -1,12 +1,22 @@
 """Applying migrations to a database: up, down, to a version; each step in its own transaction.
 
 The runner records what it applied in `dualwrite_schema_version`, so a database can be
-moved from wherever it is to any version. A failure names the migration and the
-statement (file:line) and carries the server's own message.
+moved from wherever it is to any version. On Postgres that table lives in the runner's
+own schema, always named with it, so a migration that empties `search_path` (pg_dump's
+preamble), points it elsewhere or drops `public` cannot lose it; and a step that changes
+`search_path` gets the one it started with back, as Flyway does, since the next
+migration of a real deploy starts on a fresh connection.
+
+Where the history uses its tool's own bookkeeping table (`GRANT ... ON schema_migrations`),
+the runner makes that table the way the tool does and writes the tool's rows.
+
+A failure names the migration and the statement (file:line) and carries the server's
+own message.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -15,8 +25,11 @@ import sqlalchemy as sa
 
 from ..errors import MigrationError
 from .model import Migration, PythonStep, SqlSource, Statement, canonical_dialect
+from .readers import Bookkeeping, bookkeeping_for
 
 VERSION_TABLE = "dualwrite_schema_version"
+VERSION_SCHEMA = "dualwrite"  # Postgres: the runner's own schema
+_SEARCH_PATH = re.compile(r"search_path|\bset\s+schema\b", re.I)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -37,6 +50,17 @@ class Runner:
         self._context: Any = None
         self._positions = {id(m): i for i, m in enumerate(self.migrations)}
         self._prepared = 0  # ups prepared so far, in history order
+        self.bookkeeping: tuple[Bookkeeping, ...] = bookkeeping_for(self.migrations)
+        # What discovery had to say (a History's notes): files it saw but cannot run.
+        self.reading_notes: tuple[str, ...] = tuple(getattr(migrations, "notes", ()))
+        self.version_table = (f"{VERSION_SCHEMA}.{VERSION_TABLE}" if self.target == "postgres"
+                              else VERSION_TABLE)
+
+    @property
+    def own_tables(self) -> frozenset[str]:
+        """Bookkeeping, not the user's schema: the runner's table and the tool's, which no
+        check may count as drift or as a table a step dropped."""
+        return frozenset({VERSION_TABLE, *(b.table for b in self.bookkeeping)})
 
     # --- versions -----------------------------------------------------------------------
     def index(self, version: int | str | None) -> int:
@@ -143,17 +167,33 @@ class Runner:
                 yield
 
     def ensure_version_table(self, conn: sa.Connection) -> None:
+        """The runner's table, and the tool's tables the history uses, as the tool makes
+        them (in the current schema, before any migration runs)."""
         with self._unit(conn):
+            if self.target == "postgres":
+                conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {VERSION_SCHEMA}")
             conn.exec_driver_sql(
-                f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
+                f"CREATE TABLE IF NOT EXISTS {self.version_table} "
                 "(position INTEGER PRIMARY KEY, version VARCHAR(64) NOT NULL, "
                 "name VARCHAR(255) NOT NULL)")
+            if self.bookkeeping:
+                present = set(sa.inspect(conn).get_table_names())
+                for keeping in self.bookkeeping:
+                    if keeping.table not in present:
+                        for sql in keeping.ddl(self.target):
+                            conn.execution_options(no_parameters=True).exec_driver_sql(sql)
 
     def current(self, conn: sa.Connection) -> int:
         """How many migrations are applied (0 when none, or no version table yet)."""
-        if not sa.inspect(conn).has_table(VERSION_TABLE):
+        if self.target == "postgres":
+            found = conn.exec_driver_sql(
+                f"SELECT to_regclass('{self.version_table}') IS NOT NULL").scalar()
+        else:
+            found = sa.inspect(conn).has_table(VERSION_TABLE)
+        if not found:
             return 0
-        value = conn.exec_driver_sql(f"SELECT MAX(position) FROM {VERSION_TABLE}").scalar()
+        value = conn.exec_driver_sql(
+            f"SELECT MAX(position) FROM {self.version_table}").scalar()
         return int(value or 0)
 
     def apply(self, conn: sa.Connection, migration: Migration, direction: str = "up") -> None:
@@ -162,6 +202,7 @@ class Runner:
         if step is None:
             raise MigrationError(f"{migration.label}: has no down migration")
         with self._unit(conn, str(step.path)):
+            saved = self._search_path(conn, migration, direction)
             if isinstance(step, PythonStep):
                 fn = step.upgrade if direction == "up" else step.downgrade
                 if fn is None:
@@ -175,14 +216,37 @@ class Runner:
             else:
                 for statement in self.statements(migration, direction):
                     self._execute(conn, statement)
-            if direction == "up":
-                conn.execute(sa.text(f"INSERT INTO {VERSION_TABLE} (position, version, name) "
-                                     "VALUES (:p, :v, :n)"),
-                             {"p": position, "v": migration.version_text,
-                              "n": migration.label})
-            else:
-                conn.execute(sa.text(f"DELETE FROM {VERSION_TABLE} WHERE position = :p"),
-                             {"p": position})
+            if saved is not None:
+                conn.execute(sa.text("SELECT set_config('search_path', :p, false)"),
+                             {"p": saved})
+            self._record(conn, migration, position, direction)
+
+    def _search_path(self, conn: sa.Connection, migration: Migration,
+                     direction: str) -> str | None:
+        """Postgres `search_path` before a step that may change it (None: it cannot)."""
+        if self.target != "postgres":
+            return None
+        step = migration.up if direction == "up" else migration.down
+        if not isinstance(step, PythonStep) and not any(
+                _SEARCH_PATH.search(s.sql) for s in self.statements(migration, direction)):
+            return None
+        return str(conn.exec_driver_sql("SELECT current_setting('search_path')").scalar())
+
+    def _record(self, conn: sa.Connection, migration: Migration, position: int,
+                direction: str) -> None:
+        """The runner's row, and the rows the tool writes after a step."""
+        if direction == "up":
+            conn.execute(sa.text(f"INSERT INTO {self.version_table} (position, version, name)"
+                                 " VALUES (:p, :v, :n)"),
+                         {"p": position, "v": migration.version_text, "n": migration.label})
+        else:
+            conn.execute(sa.text(f"DELETE FROM {self.version_table} WHERE position = :p"),
+                         {"p": position})
+        previous = self.migrations[position - 2] if position > 1 else None
+        for keeping in self.bookkeeping:
+            params = keeping.params(migration, previous)
+            for sql in keeping.applied if direction == "up" else keeping.reverted:
+                conn.execute(sa.text(sql), params)
 
     def _execute(self, conn: sa.Connection, statement: Statement) -> None:
         from . import dialects
