@@ -59,6 +59,46 @@ class SpecError(DualWriteError):
     """A `DualWrite` spec that does not fit the schema it names."""
 
 
+class UserCodeError(DualWriteError):
+    """A user callable that broke its contract or its bounds (returned the wrong thing, ran
+    past its timeout, a backfill that never ends): one line, whatever example showed it."""
+
+
+class Abort(BaseException):
+    """Carries a `UserCodeError` out of hypothesis at once. Not an `Exception`: hypothesis
+    would shrink it (re-running a callable that sleeps until its timeout, again and again)
+    and the user's own `except Exception` would swallow it. The check's entry point turns
+    it back into the error."""
+
+    def __init__(self, error: UserCodeError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def one_line(exc: BaseException) -> str | None:
+    """The one line a failure reduces to, when it is a problem the user can fix: a
+    `DualWriteError`, also inside the group hypothesis raises for a failure that did not
+    happen again when it re-ran the same example (a step that fails only on a later call)."""
+    if isinstance(exc, UserCodeError):
+        return str(exc)
+    if isinstance(exc, DualWriteError):
+        return "\n".join([str(exc), *getattr(exc, "__notes__", [])])
+    if getattr(exc, "exceptions", None):  # an exception group (Python 3.10: hypothesis')
+        inner = [e for e in _leaves(exc) if isinstance(e, DualWriteError)]
+        if inner:
+            return (f"{inner[0]} (only once: run again with the same data it passed; does it "
+                    "depend on how many times it was called?)")
+    return None
+
+
+def _leaves(group: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    for e in getattr(group, "exceptions", ()):
+        if isinstance(e, BaseException):
+            out += _leaves(e) if getattr(e, "exceptions", None) else [e]
+    return out
+
+
 class DualWriteAssertion(AssertionError):
     """A failed check, shown as titled sections instead of a traceback."""
 

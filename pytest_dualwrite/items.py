@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from .backends.base import Backend
-from .errors import DualWriteAssertion, DualWriteError, connection_lost
+from .errors import DualWriteAssertion, DualWriteError, connection_lost, one_line
 from .fixtures import backend_or_skip, get_session
 from .migrations.notes import item_notes
 from .report import ItemResult
@@ -66,9 +66,12 @@ class DualWriteItem(pytest.Item):
             ran = [f"\n--- {title} ---\n{body.rstrip()}" for title, body in value.sections
                    if title == "operations"] if isinstance(value, DualWriteAssertion) else []
             return "\n".join([str(lost), *ran])
-        if isinstance(excinfo.value, DualWriteAssertion | DualWriteError):
+        if isinstance(excinfo.value, DualWriteAssertion):
             notes = getattr(excinfo.value, "__notes__", [])
             return "\n".join([str(excinfo.value), *notes])
+        line = one_line(excinfo.value)
+        if line is not None:
+            return line
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
@@ -122,7 +125,8 @@ def result_of(item: DualWriteItem, report: pytest.TestReport,
         elif lost is not None:
             message = str(lost)
         else:
-            message = getattr(value, "summary", None) or str(value).splitlines()[0]
+            message = getattr(value, "summary", None) or (
+                one_line(value) or str(value)).splitlines()[0]
             counterexample = getattr(value, "data", None)
     elif item.check_notes:
         message = "\n".join(item.check_notes)  # a pass that has something to say: a line a note

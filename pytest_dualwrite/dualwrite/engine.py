@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import hypothesis
+import hypothesis.reporting
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
 from ..backends.base import Backend
+from ..errors import Abort
 from .harness import Backfill, Harness, OperationLog, UserCallableFailed, callable_failure
 from .spec import DualWrite
 
@@ -120,6 +122,11 @@ CHECKS: dict[str, Callable[[Harness, hypothesis.settings], None]] = {
 }
 
 
+def _replay(printed: list[object]) -> None:
+    for value in printed:
+        hypothesis.reporting.default(value)
+
+
 def spec_check(spec: DualWrite, item: str) -> Callable[[Any, Backend], None]:
     """The function an item calls: build the harness on the run's session, run one check."""
     check = CHECKS[item]
@@ -127,8 +134,19 @@ def spec_check(spec: DualWrite, item: str) -> Callable[[Any, Backend], None]:
     def run(session: Any, backend: Backend) -> None:
         harness = session.harness(spec, backend)
         before = harness.stats.__dict__.copy()
+        printed: list[object] = []
         try:
-            check(harness, session.hypothesis_settings())
+            # What hypothesis prints (a seed to reproduce) is held back until the check
+            # ends: a callable out of bounds fails with its one line and nothing else.
+            with hypothesis.reporting.with_reporter(printed.append):
+                check(harness, session.hypothesis_settings())
+        except Abort as abort:
+            raise abort.error from None
+        except BaseException:
+            _replay(printed)
+            raise
+        else:
+            _replay(printed)
         finally:
             session.record(spec, item, backend.name, harness.stats, before)
 

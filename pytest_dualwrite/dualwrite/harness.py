@@ -32,6 +32,7 @@ from ..schema.model import Schema
 from ..strategies import from_column, row, rows_for_tables, sqlalchemy_table
 from .compare import Comparison, describe
 from .normalize import normalize
+from .results import check_read_result
 from .sides import Sides
 from .spec import DualWrite, _order
 
@@ -390,6 +391,7 @@ class Harness:
         for key in probes:
             log.add(f"read(key={key!r}) {when}")
             got = self.call(conn, "read", key)
+            check_read_result(spec, key, got)
             want = expected.get(key)
             problems += _read_problems(spec.old_label, key, want, got, fields, old)
         self.stats.records_verified += len(keys)

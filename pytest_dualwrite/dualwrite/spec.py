@@ -249,9 +249,17 @@ class DualWrite:
         wanted = {k.lower() for k in keys}
         candidates = [set(table.primary_key)] + [set(u.columns) for u in table.uniques] + [
             set(i.columns) for i in table.indexes if i.unique and not i.where]
-        if not any(c and c <= wanted for c in candidates):
+        unique = [c for c in candidates if c and c <= wanted]
+        if not unique:
             raise SpecError(f"{prefix}{label}: key {keys} of {side} table {table.name!r} is not "
                             "unique (no primary key, unique constraint or unique index on it)")
+        # UNIQUE lets many rows hold NULL: such a key names no one record, and the rows the
+        # plugin generates would hold NULL keys. A primary key's columns are NOT NULL.
+        nullable = [c for c in keys if table.column(c).nullable]
+        if nullable and not any(c <= set(table.primary_key) for c in unique):
+            raise SpecError(f"{prefix}{label}: key column {nullable[0]!r} of {side} table "
+                            f"{table.name!r} is nullable: UNIQUE allows many NULLs, so it "
+                            "names no one record (declare it NOT NULL)")
 
 
 def _order(version: int | str) -> tuple[int, ...]:

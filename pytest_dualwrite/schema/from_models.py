@@ -48,9 +48,11 @@ def _import(spec: str) -> object:
                           "(a declarative base or a MetaData)")
     try:
         obj: Any = importlib.import_module(module_name)
-    except Exception as exc:  # the user's module may fail in any way; one line says how
+    except (Exception, SystemExit) as exc:  # the user's module may fail in any way (even
+        # sys.exit at import, which would otherwise end the whole run): one line says how
         reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-        raise ConfigError(f"{SETTING} = {spec!r}: cannot import {module_name!r}: {reason}") from exc
+        raise ConfigError(f"{SETTING} = {spec!r}: cannot import {module_name!r}: "
+                          f"{reason}") from None
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
