@@ -14,6 +14,7 @@ import hypothesis
 from .backends.base import Backend
 from .backends.resolve import PostgresChoice, choose_postgres, start_postgres
 from .backends.sqlite import SqliteBackend
+from .dualwrite.bounds import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_BATCHES, Bounds
 from .dualwrite.harness import Harness, Stats
 from .dualwrite.spec import DualWrite
 from .errors import BackendError, BackendUnavailable, ConfigError, DualWriteError
@@ -36,6 +37,8 @@ class Session:
         self.last_figures: dict[str, int] = {}  # what the item that just ran did
         self.report = Report()
         self.warnings: list[str] = []
+        self.bounds = Bounds(getattr(settings, "call_timeout", DEFAULT_CALL_TIMEOUT),
+                             getattr(settings, "max_batches", DEFAULT_MAX_BATCHES))
 
     @property
     def backend_names(self) -> tuple[str, ...]:
@@ -126,6 +129,7 @@ class Session:
         key = (id(spec), backend.name)
         if key not in self._harnesses:
             harness = Harness(spec, backend, self.runner(backend.name))
+            harness.bounds = self.bounds
             harness.validate()
             self._harnesses[key] = harness
         return self._harnesses[key]
@@ -191,6 +195,7 @@ class Session:
             except Exception as exc:
                 problems.append(f"{name}: {exc}")
         self._backends.clear()
+        self.bounds.close()
         return problems
 
 

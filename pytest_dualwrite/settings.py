@@ -7,10 +7,12 @@ No pytest import: the plugin hands in three plain mappings.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .dualwrite.bounds import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_BATCHES
 from .errors import ConfigError
 from .migrations.model import canonical_dialect
 
@@ -42,6 +44,28 @@ def parse_positive_int(value: str) -> int:
         raise ValueError(f"{value!r} is not a whole number") from None
     if number < 1:
         raise ValueError(f"{value!r} must be at least 1")
+    return number
+
+
+def parse_seconds(value: str) -> float:
+    """`30`, `2.5`, `0` (no limit)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number of seconds") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{value!r} must be 0 (no limit) or a positive number of seconds")
+    return seconds
+
+
+def parse_limit(value: str) -> int:
+    """`10000`, `0` (no limit)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise ValueError(f"{value!r} must be 0 (no limit) or more")
     return number
 
 
@@ -115,6 +139,14 @@ SETTINGS: tuple[Setting, ...] = (
             "drift ignore rules: table, table.column or kind:index"),
     Setting("drop_stale", "--dualwrite-drop-stale", None, None, False, parse_bool,
             "drop dualwrite_* databases left behind by earlier, interrupted runs"),
+    Setting("call_timeout", "--dualwrite-call-timeout", "DUALWRITE_CALL_TIMEOUT",
+            "dualwrite_call_timeout", DEFAULT_CALL_TIMEOUT, parse_seconds,
+            "seconds one call of a user callable (write, update, delete, read, a backfill "
+            f"batch) may take; 0: no limit (default: {DEFAULT_CALL_TIMEOUT:g})"),
+    Setting("max_batches", "--dualwrite-max-batches", "DUALWRITE_MAX_BATCHES",
+            "dualwrite_max_batches", DEFAULT_MAX_BATCHES, parse_limit,
+            "batches one backfill run may yield before it is called endless; 0: no limit "
+            f"(default: {DEFAULT_MAX_BATCHES})"),
 )
 
 

@@ -30,6 +30,7 @@ from ..errors import DualWriteAssertion, MigrationError, SpecError
 from ..migrations.runner import Runner
 from ..schema.model import Schema
 from ..strategies import from_column, row, rows_for_tables, sqlalchemy_table
+from .bounds import Bounds
 from .compare import Comparison, describe
 from .normalize import normalize
 from .results import check_read_result
@@ -100,6 +101,7 @@ class Harness:
         self._write_strategies: dict[Any, SearchStrategy[dict[str, Any]]] = {}
         self._fresh_keys: SearchStrategy[Any] | None = None
         self._chosen: SearchStrategy[set[str]] | None = None
+        self.bounds = Bounds()  # the run's limits: the session sets its own
 
     def _position(self, attr: str) -> int:
         """Where `expand`/`contract` falls in the history. A version the history lacks is
@@ -174,12 +176,16 @@ class Harness:
         """
         fn = getattr(self.spec, attr)
         self.stats.operations += 1
+        limit = self.bounds.limit(conn, self.spec.where,
+                                  f"{attr}={self.spec.callable_name(attr)}")
         try:
             if attr not in _WRITES:
-                return fn(conn, *args)
+                with limit:
+                    return fn(conn, *args)
             conn.exec_driver_sql("SAVEPOINT dw_write")
             try:
-                return fn(conn, *args)
+                with limit:
+                    return fn(conn, *args)
             except Exception:
                 with contextlib.suppress(sa.exc.DBAPIError):  # a lost connection: say why
                     conn.exec_driver_sql("ROLLBACK TO SAVEPOINT dw_write")
@@ -445,13 +451,14 @@ class Backfill:
         # the checkout), and one that returns is as committed as the outer transaction lets
         # anything be; other operations see its rows either way.
         try:
-            if not self._is_generator:
-                harness.spec.backfill(self.conn)  # type: ignore[misc]
-                self.finished = True
-            else:
-                if self._generator is None:
-                    self._generator = harness.spec.backfill(self.conn)  # type: ignore[misc]
-                next(self._generator)  # type: ignore[arg-type]
+            with harness.bounds.limit(self.conn, harness.spec.where, f"backfill={self.name}"):
+                if not self._is_generator:
+                    harness.spec.backfill(self.conn)  # type: ignore[misc]
+                    self.finished = True
+                else:
+                    if self._generator is None:
+                        self._generator = harness.spec.backfill(self.conn)  # type: ignore[misc]
+                    next(self._generator)  # type: ignore[arg-type]
         except StopIteration:
             self.finished = True
         except Exception as exc:
@@ -459,6 +466,7 @@ class Backfill:
         if self.finished:
             self.log.add(f"backfill finished after {self.batches} batch(es)")
         else:
+            harness.bounds.check_batches(harness.spec.where, self.name, self.batches)
             self.batches += 1
             harness.stats.backfill_batches += 1
             self.log.add(f"backfill batch {self.batches}")
