@@ -112,6 +112,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
              f"(from {settings.source('backends')})"]
     for name in session.backend_names:
         lines.append(f"  {name}: {session.describe(name)}")
+    privileges = session.privileges()
+    if privileges:
+        lines.append(f"  postgres: {privileges}")
     given = [f"{s.name} (from {settings.source(s.name)})" for s in SETTINGS
              if settings.source(s.name) != "default" and s.name != "backends"]
     if given:

@@ -86,10 +86,37 @@ class Session:
             return SqliteBackend(on_connect=register_sqlite_functions)
         if name == "postgres":
             backend = start_postgres(self.postgres_choice())
+            backend.restrict = self._restrict_role()  # type: ignore[attr-defined]
             backend.admin()  # type: ignore[attr-defined]  # connect now: fail with one line
             self._leftovers(backend)
             return backend
         raise BackendUnavailable(f"unknown backend {name!r}")
+
+    def _restrict_role(self) -> bool:
+        return bool(getattr(self.settings, "restrict_role", True))
+
+    def privileges(self) -> str | None:
+        """For the header: as whom migrations and the user's code will run on Postgres.
+
+        Asked of the server once, here, so the line shows in the controller's header under
+        xdist too; None where there is no URL to ask (a server the plugin starts is its own
+        throwaway) or it cannot be reached (the items say why).
+        """
+        if "postgres" not in self.backend_names:
+            return None
+        started = self._backends.get("postgres")
+        if started is not None:
+            return started.describe().rpartition("; ")[2]
+        choice = self.postgres_choice()
+        if choice.kind != "url" or not choice.url:
+            return None
+        from .backends.postgres import parse_url
+        from .backends.role import planned, probe
+
+        try:
+            return planned(probe(parse_url(choice.url)), self._restrict_role())
+        except Exception:
+            return None
 
     def migrations_folder(self) -> Path | None:
         folder = self.settings.migrations

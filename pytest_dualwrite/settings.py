@@ -147,6 +147,9 @@ SETTINGS: tuple[Setting, ...] = (
             "dualwrite_max_batches", DEFAULT_MAX_BATCHES, parse_limit,
             "batches one backfill run may yield before it is called endless; 0: no limit "
             f"(default: {DEFAULT_MAX_BATCHES})"),
+    Setting("restrict_role", None, "DUALWRITE_RESTRICT_ROLE", "dualwrite_restrict_role", True,
+            parse_bool, "on Postgres, run migrations and your code as a role of the run that "
+            "owns only its databases, where the URL's role may create one (default: true)"),
 )
 
 

@@ -138,7 +138,10 @@ class Backend(ABC):
                 errors.append(f"{db.name}: {exc}")
         self._created.clear()
         self._templates.clear()
-        self._shutdown()
+        try:
+            self._shutdown()
+        except Exception as exc:  # still report the databases
+            errors.append(str(exc))
         if errors:
             raise RuntimeError("could not drop: " + "; ".join(errors))
 

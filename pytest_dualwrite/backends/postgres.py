@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from ..errors import BackendError, ConfigError, mask_password
+from . import role as roles
 from .base import NAME_PREFIX, Backend, Database, worker_id
 
 # Drivers that take libpq's `application_name`: every connection the plugin opens then
@@ -157,12 +158,20 @@ class PostgresBackend(Backend):
         self.server_version: str | None = None
         self._workspaces: dict[Hashable, _Workspace] = {}
         self._connect_args: dict[str, str] = {}
+        # Least privilege (backends/role.py): the run's role, or why there is none.
+        self.restrict = True
+        self.role: str | None = None
+        self.privileges: roles.Privileges | None = None
+        self.unrestricted = "not connected yet"
         if url.get_driver_name() in _NAMED_DRIVERS and "application_name" not in url.query:
             self._connect_args["application_name"] = f"pytest-dualwrite {self._run} {worker_id()}"
 
     def describe(self) -> str:
         version = f" {self.server_version}" if self.server_version else ""
-        return f"postgres{version}, {self.origin}: {shown(self.url)}"
+        text = f"postgres{version}, {self.origin}: {shown(self.url)}"
+        if self._admin is None:
+            return text
+        return f"{text}; {roles.describe(self.role, self.privileges, self.unrestricted)}"
 
     def admin(self) -> sa.Engine:
         """An AUTOCOMMIT engine on the URL's database, for CREATE/DROP DATABASE only."""
@@ -185,7 +194,24 @@ class PostgresBackend(Backend):
                     f"postgres: cannot connect to {shown(self.url)} ({self.origin}): "
                     f"{reason}") from None
             self._admin = engine
+            self._restrict(engine)
         return self._admin
+
+    def _restrict(self, engine: sa.Engine) -> None:
+        """Create the run's role where the URL's role may (see backends/role.py)."""
+        with engine.connect() as conn:
+            self.privileges = roles.read_privileges(conn)
+            if not (self.restrict and self.privileges.can_restrict):
+                self.unrestricted = roles.why_unrestricted(self.privileges, self.restrict)
+                return
+            name = f"{NAME_PREFIX}role_{self._run}_{worker_id()}"
+            try:
+                roles.create_role(conn, name, self.privileges)
+            except sa.exc.DBAPIError as exc:
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                self.unrestricted = f"could not create a role for the run: {reason}"
+                return
+            self.role = name
 
     def _engine(self, name: str) -> sa.Engine:
         args: dict[str, object] = dict(self._connect_args)
@@ -194,17 +220,24 @@ class PostgresBackend(Backend):
             # every one at each ROLLBACK: with a rollback per example that is a cost with no
             # gain, and it would drop the comparison statement compare() prepares itself.
             args["prepare_threshold"] = None
-        return sa.create_engine(self.url.set(database=name), connect_args=args)
+        engine = sa.create_engine(self.url.set(database=name), connect_args=args)
+        if self.role is not None:
+            roles.set_role_on_connect(engine, self.role)
+        return engine
+
+    def _owner(self) -> str:
+        return f" OWNER {roles.quote(self.role)}" if self.role is not None else ""
 
     def _create(self, name: str) -> Database:
         with self.admin().connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {_quote(name)}")
+            conn.exec_driver_sql(f"CREATE DATABASE {_quote(name)}{self._owner()}")
         return Database(name=name, backend=self.name, engine=self._engine(name))
 
     def _clone(self, template: Database, name: str) -> Database:
         template.engine.dispose()  # TEMPLATE needs the source without connections
         with self.admin().connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {_quote(name)} TEMPLATE {_quote(template.name)}")
+            conn.exec_driver_sql(f"CREATE DATABASE {_quote(name)} TEMPLATE "
+                                 f"{_quote(template.name)}{self._owner()}")
         return Database(name=name, backend=self.name, engine=self._engine(name))
 
     def _drop(self, db: Database) -> None:
@@ -313,5 +346,14 @@ class PostgresBackend(Backend):
                 pass  # a connection the server closed; its database is dropped already
         self._workspaces.clear()
         if self._admin is not None:
-            self._admin.dispose()
-            self._admin = None
+            try:
+                if self.role is not None:  # after its databases: it owns nothing any more
+                    with self._admin.connect() as conn:
+                        roles.drop_role(conn, self.role)
+                    self.role = None
+            except sa.exc.DBAPIError as exc:
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                raise RuntimeError(f"could not drop role {self.role}: {reason}") from None
+            finally:
+                self._admin.dispose()
+                self._admin = None
