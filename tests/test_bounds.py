@@ -7,6 +7,7 @@ its item with one line naming the spec, the callable and the setting; the run go
 from __future__ import annotations
 
 import re
+import signal
 import time
 
 import pytest
@@ -78,6 +79,28 @@ def test_a_python_sleep_is_stopped(sqlite_engine: sa.Engine) -> None:
                 assert conn.exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         bounds.close()
+
+
+def test_a_handler_reset_between_calls_is_taken_back(sqlite_engine: sa.Engine) -> None:
+    """pytest-timeout sets SIGALRM back to SIG_DFL after each test: the next call installs
+    ours again (a SIGALRM under SIG_DFL would end the process), and an alarm that is not
+    ours goes to the handler we found."""
+    bounds = Bounds(call_timeout=0.2)
+    theirs: list[int] = []
+    try:
+        with sqlite_engine.connect() as conn:
+            with pytest.raises(Abort), bounds.limit(conn, "here", "write=w"):
+                time.sleep(3600)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            with pytest.raises(Abort), bounds.limit(conn, "here", "write=w"):
+                time.sleep(3600)
+            signal.signal(signal.SIGALRM, lambda signum, frame: theirs.append(signum))
+            with bounds.limit(conn, "here", "write=w"):
+                signal.raise_signal(signal.SIGALRM)  # not ours: theirs gets it
+            assert theirs == [signal.SIGALRM]
+    finally:
+        bounds.close()
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
 
 def test_a_sqlite_statement_that_never_ends_is_interrupted(sqlite_engine: sa.Engine) -> None:

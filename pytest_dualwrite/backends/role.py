@@ -51,7 +51,10 @@ def create_role(conn: sa.Connection, name: str, privileges: Privileges) -> None:
     make it own the databases and to drop them). A superuser needs no membership."""
     conn.exec_driver_sql(f"CREATE ROLE {quote(name)} {ROLE_OPTIONS}")
     if not privileges.superuser:
-        conn.exec_driver_sql(f"GRANT {quote(name)} TO CURRENT_USER")
+        # Postgres 16 grants a creator ADMIN only (createrole_self_grant): ask for SET too.
+        version = int(conn.exec_driver_sql("SHOW server_version_num").scalar() or 0)
+        options = " WITH INHERIT TRUE, SET TRUE" if version >= 160000 else ""
+        conn.exec_driver_sql(f"GRANT {quote(name)} TO CURRENT_USER{options}")
     # Other roles' schemas are closed to it already; the URL's own database is not
     # (PUBLIC may connect): it may still read there what PUBLIC may, never write.
 

@@ -93,9 +93,10 @@ class Bounds:
 
     def close(self) -> None:
         """Give SIGALRM back to whoever had it (the watchdog thread is a daemon)."""
-        if self._installed and threading.current_thread() is threading.main_thread():
+        if self._installed and threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGALRM) == self._on_alarm:
             signal.signal(signal.SIGALRM, self._previous)
-            self._installed = False
+        self._installed = False
 
     # --- the watchdog ------------------------------------------------------------------
     def _timeout(self, where: str, name: str, seconds: float) -> Abort:
@@ -105,11 +106,13 @@ class Bounds:
             "is only slow, raise the limit"))
 
     def _install(self) -> bool:
-        """Our SIGALRM handler, once, in the main thread; whether it is there."""
+        """Our SIGALRM handler in the main thread (again, when pytest-timeout or the user
+        reset it since: theirs is kept and called for their alarms); whether it is there."""
         if not _SIGNALS or threading.current_thread() is not threading.main_thread():
             return False
-        if not self._installed:
-            self._previous = signal.getsignal(signal.SIGALRM)
+        current = signal.getsignal(signal.SIGALRM)
+        if current != self._on_alarm:
+            self._previous = current
             signal.signal(signal.SIGALRM, self._on_alarm)
             self._installed = True
         return True
@@ -148,7 +151,9 @@ class Bounds:
                 first = not call.fired
                 call.fired = True
                 call.nudged = now
-                if not first and call.signal:
+                # Only to our own handler: under SIG_DFL a SIGALRM ends the process.
+                if not first and call.signal and \
+                        signal.getsignal(signal.SIGALRM) == self._on_alarm:
                     signal.pthread_kill(call.thread, signal.SIGALRM)
             if first:
                 _interrupt(call.dbapi)
