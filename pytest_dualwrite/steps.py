@@ -102,8 +102,8 @@ def _check_step(runner: Runner, backend: Backend, position: int,
                     except (sa.exc.IntegrityError, sa.exc.DataError):
                         hypothesis.reject()
                 temp = f"dw_step_{name}"
-                create_temp_as(conn, temp, sa.select(*table.c))
-                source = sa.table(temp, *(sa.column(c.name) for c in table.c))
+                create_temp_as(conn, temp, sa.select(*(c.label(c.key) for c in table.c)))
+                source = sa.table(temp, *(sa.column(c.key) for c in table.c))
                 kept[name] = Projection(sa.select(*source.c), f"{name} before")
             runner.apply(conn, migration)
             after = _reflect(conn)
@@ -150,8 +150,11 @@ def _verify(conn: sa.Connection, migration: Migration, before: Schema, after: Sc
     if not pairs or not batch:
         return
     fields = [p[0] for p in pairs]
-    source = sa.table(new_name, *(sa.column(after_col) for _, after_col in pairs))
-    now = Projection(sa.select(*(source.c[a].label(b) for b, a in pairs)), f"{new_name} after")
+    # In SQL as the database spells them (a quoted "Accounts" keeps its case).
+    spelled = {a: new_table.column(a).sql_name for _, a in pairs}
+    source = sa.table(new_table.sql_name, *(sa.column(s) for s in spelled.values()))
+    now = Projection(sa.select(*(source.c[spelled[a]].label(b) for b, a in pairs)),
+                     f"{new_name} after")
     # Key by the primary key where it survives, so a changed value reads as key, field,
     # old and new; else every column is the key (a row changed = one missing, one extra).
     key = list(old_table.primary_key) if old_table.primary_key and all(

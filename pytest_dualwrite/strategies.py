@@ -636,6 +636,8 @@ def sqlalchemy_table(table: Table, metadata: sa.MetaData | None = None,
                      schema_name: str | None = None) -> sa.Table:
     """A Core `Table` to insert generated rows through: names and bind types only (no
     constraints), so it can be built from any producer's `Table`, even the SQL fold's."""
-    return sa.Table(table.name, metadata or sa.MetaData(),
-                    *(sa.Column(c.name, sqlalchemy_type(c.type)) for c in table.columns),
+    # The database's spelling in SQL, the folded name as the key rows are given by.
+    return sa.Table(table.sql_name, metadata or sa.MetaData(),
+                    *(sa.Column(c.sql_name, sqlalchemy_type(c.type), key=c.name)
+                      for c in table.columns),
                     schema=schema_name)

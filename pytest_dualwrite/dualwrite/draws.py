@@ -83,7 +83,8 @@ class Draws:
             self._chosen = st.sets(st.sampled_from(columns), min_size=1) if columns \
                 else st.just(set())
         return st.tuples(full, self._chosen).map(
-            lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
+            lambda pair: {c: pair[0][c.lower()] for c in sorted(pair[1])
+                          if c.lower() in pair[0]})
 
     def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
         """Mostly existing keys; sometimes a neighbour or a key that does not exist.

@@ -32,6 +32,7 @@ from .bounds import Bounds
 from .draws import Draws
 from .sides import Sides
 from .spec import DualWrite, _order
+from .spelling import spelled
 from .story import (
     OperationLog,
     UserCallableFailed,
@@ -157,6 +158,10 @@ class Harness(Draws, Verify):
         """
         fn = getattr(self.spec, attr)
         self.stats.operations += 1
+        if attr in ("write", "update") and self.spec.old_table is not None:
+            # The row (write) or the changes (update), keyed as the database spells them.
+            table = self.schema(self.live).table(self.spec.old_table)
+            args = (*args[:-1], spelled(table, args[-1]))
         limit = self.bounds.limit(conn, self.spec.where,
                                   f"{attr}={self.spec.callable_name(attr)}")
         try:
@@ -236,7 +241,12 @@ class Harness(Draws, Verify):
 
     def keys_in_old(self, conn: sa.Connection) -> list[Any]:
         keys = self.spec.old_keys
-        source = sa.table(self.spec.old_table or "", *(sa.column(k) for k in keys))
+        name: str = self.spec.old_table or ""
+        schema = self.schema(self.live)
+        if schema.has_table(name):  # as the database spells them ("Accounts")
+            table = schema.table(name)
+            name, keys = table.sql_name, [table.column(k).sql_name for k in keys]
+        source = sa.table(name, *(sa.column(k) for k in keys))
         rows = conn.execute(sa.select(*source.c).order_by(*source.c)).all()
         return [r[0] if len(keys) == 1 else tuple(r) for r in rows]
 

@@ -28,13 +28,18 @@ def _from_select(sql: str, pairs: list[tuple[str, str]], label: str) -> Projecti
 
 def _from_table(table: str, pairs: list[tuple[str, str]], label: str,
                 schema: Schema | None) -> Projection:
-    source = sa.table(table, *(sa.column(col) for _, col in pairs))
     types = {}
+    spelled = {col: col for _, col in pairs}
     if schema is not None and schema.has_table(table):
+        # In SQL as the database spells them: a quoted "New Items" keeps its case.
         t = schema.table(table)
+        table = t.sql_name
         types = {name: t.column(col).type for name, col in pairs
                  if col.lower() in t.column_names}
-    return Projection(sa.select(*(source.c[col].label(name) for name, col in pairs)),
+        spelled = {col: t.column(col).sql_name if col.lower() in t.column_names else col
+                   for _, col in pairs}
+    source = sa.table(table, *(sa.column(s) for s in dict.fromkeys(spelled.values())))
+    return Projection(sa.select(*(source.c[spelled[col]].label(name) for name, col in pairs)),
                       label, types)
 
 

@@ -87,7 +87,7 @@ class Verify:
         fields = spec.fields
         keys = self.keys_in_old(conn)
         expected: dict[Any, dict[str, Any]] = {}
-        for r in conn.execute(sa.select(*(typed.c[f] for f in fields))).mappings():
+        for r in conn.execute(sa.select(*(typed.c[f.lower()] for f in fields))).mappings():
             expected[self.key_of(r)] = dict(r)
         probes = keys + [n for k in keys[:1] for n in self._neighbours(k) if n not in expected]
         problems: list[str] = []

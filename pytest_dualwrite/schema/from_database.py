@@ -106,7 +106,7 @@ def _table(inspector: Any, conn: sa.Connection, dialect: str, name: str,
         columns.append(Column(
             col_name, ctype, nullable=bool(info["nullable"]) and col_name not in pk,
             default=None if auto else canonical_default(default, dialect, ctype),
-            autoincrement=auto))
+            autoincrement=auto, real=_real(info["name"])))
     fks = frozenset(_foreign_key(fk, inspector.default_schema_name)
                     for fk in inspector.get_foreign_keys(name))
     uniques = frozenset(Unique(tuple(c.lower() for c in u["column_names"]), u.get("name"))
@@ -123,7 +123,14 @@ def _table(inspector: Any, conn: sa.Connection, dialect: str, name: str,
         checks = frozenset() if ddl is not None else frozenset(
             Check(canonical_sql(c["sqltext"], dialect), c.get("name"))
             for c in inspector.get_check_constraints(name))
-    return Table(name.lower(), tuple(columns), pk, fks, uniques, indexes, checks)
+    return Table(name.lower(), tuple(columns), pk, fks, uniques, indexes, checks,
+                 real=_real(name))
+
+
+def _real(name: str) -> str | None:
+    """The database's own spelling, kept where folding changes it: Postgres keeps the
+    case of a quoted name ("Accounts"), and only that spelling finds it."""
+    return name if name != name.lower() else None
 
 
 def _foreign_key(fk: dict[str, Any], default_schema: str | None) -> ForeignKey:

@@ -109,6 +109,13 @@ class Column:
     nullable: bool = True
     default: str | None = None  # normalized SQL text of the server default
     autoincrement: bool = False  # SERIAL / IDENTITY / SQLite INTEGER PRIMARY KEY
+    # The name as the database spells it where that is not `name` (a quoted "Owner"):
+    # what SQL must say; `name`, folded, is what schemas are compared and looked up by.
+    real: str | None = field(default=None, compare=False)
+
+    @property
+    def sql_name(self) -> str:
+        return self.real or self.name
 
 
 @dataclass(frozen=True, order=True)
@@ -152,6 +159,11 @@ class Table:
     uniques: frozenset[Unique] = frozenset()
     indexes: frozenset[Index] = frozenset()
     checks: frozenset[Check] = frozenset()
+    real: str | None = field(default=None, compare=False)  # as Column.real
+
+    @property
+    def sql_name(self) -> str:
+        return self.real or self.name
 
     def column(self, name: str) -> Column:
         for col in self.columns:
