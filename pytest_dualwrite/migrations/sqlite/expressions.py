@@ -3,6 +3,8 @@ zones and intervals, casts, arrays as JSON, `= ANY(ARRAY[...])`, JSON builders."
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from .indexes import BYTEWISE
@@ -18,6 +20,8 @@ AGGREGATES_TO_JSON = {"jsonb_agg", "json_agg"}
 EXTRACT_FORMATS = {"year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M",
                    "second": "%f", "dow": "%w", "doy": "%j", "epoch": "%s"}
 TO_JSON = {"to_jsonb", "to_json", "row_to_json"}
+JSON_KEY = re.compile(r"^[A-Za-z_]\w*$")
+SIMPLE_PATH = re.compile(r"^\$(\.[A-Za-z_]\w*|\[\d+\])+$")  # where jsonpath = SQLite's path
 TIME_FORMAT = "%Y-%m-%d %H:%M:%f000"  # what now() writes: microseconds, UTC
 UTC_NAMES = {"utc", "etc/utc", "gmt", "z", "+00", "+00:00"}
 INTERVAL_UNITS = {"year": "years", "mon": "months", "month": "months", "week": "weeks",
@@ -68,6 +72,16 @@ def _fix(node: exp.Expr) -> exp.Expr:
             return node.this  # SQLite times are UTC already
     elif isinstance(node, (exp.Add, exp.Sub)) and _interval(node.expression):
         return _shift(node)
+    elif isinstance(node, exp.Sub) and isinstance(node.expression, exp.Literal) and (
+            node.expression.is_string and JSON_KEY.match(node.expression.name)):
+        # jsonb - 'key' (only a JSON value takes a word from it): the key removed
+        return exp.Anonymous(this="json_remove", expressions=[
+            node.this, exp.Literal.string(f'$."{node.expression.name}"')])
+    elif isinstance(node, exp.Anonymous) and node.name.lower() == "jsonb_path_exists" and len(
+            node.expressions) == 2 and isinstance(node.expressions[1], exp.Literal) and (
+            SIMPLE_PATH.match(node.expressions[1].name)):
+        return exp.Not(this=exp.Is(this=exp.Anonymous(this="json_type", expressions=[
+            node.expressions[0], node.expressions[1]]), expression=exp.null()))
     elif isinstance(node, exp.Cast):
         return _cast(node)
     elif isinstance(node, exp.Extract) and node.name.lower() in EXTRACT_FORMATS:
