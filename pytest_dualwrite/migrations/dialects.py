@@ -257,7 +257,10 @@ def _transpiled(statement: Statement, target: str,
                 f"{_stand_in_name(statement, target)} as a stand-in")
         if skip.routine:
             context.routines[skip.routine] = skip.tables
-        _note(context, statement, target, "skipped", skip.reason, skip.lossy,
+        reason = skip.reason
+        if sql_function(statement.source_sql) is not None:
+            reason += "; its calls are inlined (one SQL expression)"
+        _note(context, statement, target, "skipped", reason, skip.lossy,
               skip.tables if skip.lossy else ())
         return []
     try:
