@@ -6,7 +6,13 @@ is named by `downgrade_leaves_no_trace` (file:line and the server's reason)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import sqlalchemy as sa
+
+from pytest_dualwrite.migrations.model import Statement
+from pytest_dualwrite.migrations.server_syntax import _parse_error
 
 from .conftest import need_postgres
 from .test_migration_checks import failure, run, scenario
@@ -44,3 +50,18 @@ def test_a_down_dropping_a_parent_first_is_named(
         f"{project.path}/migrations/000001_init.down.sql:2: postgres refused the statement "
         "'DROP TABLE collections': cannot drop table collections because other objects "
         "depend on it")
+
+
+def test_the_server_names_the_line_and_reads_what_sqlglot_could_not(
+        pg_engine: sa.Engine) -> None:
+    def opaque(sql: str, line: int = 7) -> Statement:
+        return Statement(sql, Path("m/004_x.down.sql"), line, sql, opaque=True)
+
+    with pg_engine.connect() as conn:
+        assert _parse_error(conn, opaque("ALTER TABLE t\n  ALTER a DROP NOT NULL -- done")) is None
+        assert _parse_error(conn, opaque("ALTER TYPE e ADD VALUE 'x%s' AFTER 'a';")) is None
+        assert _parse_error(conn, opaque("ALTER TABLE missing ADD COLUMN b int")) is None
+        assert _parse_error(conn, opaque("\nCREATE TABLE t (\n  a int\n  b int\n)")) == (
+            "m/004_x.down.sql:10: postgres cannot parse the statement 'CREATE TABLE t ( a int b "
+            "int )': syntax error at or near \"b\"")
+        assert _parse_error(conn, opaque("BEGIN")) is None  # PL/pgSQL's own word: the run judges

@@ -52,7 +52,7 @@ def _parse_error(conn: sa.Connection, statement: Statement) -> str | None:
         return None
     try:
         conn.execution_options(no_parameters=True).exec_driver_sql(
-            f"{PREFIX}{sql};\nEND IF; END {TAG}")
+            f"{PREFIX}{sql}\n;\nEND IF; END {TAG}")  # \n: a trailing -- comment ends
     except sa.exc.DBAPIError as exc:
         orig = exc.orig
         if getattr(orig, "sqlstate", None) != SYNTAX_ERROR and getattr(
