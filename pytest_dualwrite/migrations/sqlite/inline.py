@@ -44,12 +44,13 @@ def inline(tree: exp.Expr, functions: dict[str, exp.Expr]) -> exp.Expr:
     """`tree` (a copy when anything changed) with each call of `functions` replaced."""
     if not functions:
         return tree
-    calls = [n for n in tree.find_all(exp.Anonymous)
-             if n.name.lower() in functions and not n.expressions]
-    if not calls:
+    def calls(node: exp.Expr) -> list[exp.Anonymous]:
+        return [n for n in node.find_all(exp.Anonymous)
+                if n.name.lower() in functions and not n.expressions]
+
+    if not calls(tree):
         return tree
     tree = tree.copy()
-    for call in [n for n in tree.find_all(exp.Anonymous)
-                 if n.name.lower() in functions and not n.expressions]:
+    for call in calls(tree):
         call.replace(exp.Paren(this=functions[call.name.lower()].copy()))
     return tree
