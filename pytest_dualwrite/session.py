@@ -89,7 +89,8 @@ class Session:
         raise BackendUnavailable(f"unknown backend {name!r}")
 
     def migrations_folder(self) -> Path | None:
-        folder = self.settings.migrations
+        """The history's path: a migrations folder, or an Alembic ini (or folder)."""
+        folder = self.settings.migrations or getattr(self.settings, "alembic", None)
         if not folder:
             return None
         path = Path(folder)
@@ -100,6 +101,10 @@ class Session:
         folder = self.migrations_folder()
         if folder is None:
             return None
+        if self._migrations is None and getattr(self.settings, "alembic", None):
+            from .migrations.readers.alembic import read_alembic
+
+            self._migrations = read_alembic(folder)
         if self._migrations is None:
             from .migrations.discovery import discover
 
