@@ -10,7 +10,9 @@ only when the `dualwrite_alembic` setting names a history.
 
 from __future__ import annotations
 
+import re
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,8 +114,18 @@ def read_alembic(path: Path) -> History:
     location = Path(config.get_main_option("script_location"))
     try:
         script = ScriptDirectory.from_config(config)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            try:
+                script.revision_map.heads  # noqa: B018  # imports every revision, once
+            except KeyError:  # a broken link, which Alembic has just warned about
+                _refuse_broken_links(script, [str(w.message) for w in seen])
+                raise
+        _refuse_broken_links(script, [str(w.message) for w in seen])
         revisions = list(reversed(list(script.walk_revisions("base", "heads"))))
         heads = script.get_heads()
+    except MigrationError:
+        raise
     except Exception as exc:
         raise MigrationError(_where(exc, location, "cannot be read")) from None
     if len(heads) > 1:
@@ -131,6 +143,32 @@ def read_alembic(path: Path) -> History:
         steps.append(Migration((position, 0), revision.revision, revision.doc or "",
                                "alembic", step, step, declared_drops=drops, name=file.name))
     return History(steps, convention="alembic")
+
+
+_MISSING = re.compile(r"Revision (\S+) referenced from .*?-> (\w+)")
+
+
+def _refuse_broken_links(script: Any, messages: list[str]) -> None:
+    """Alembic only warns about a down_revision that names no revision; that is one line."""
+    for message in messages:
+        found = _MISSING.search(message)
+        if found is None:
+            continue
+        missing, child = found.groups()
+        path = _file_of(script, child)
+        raise MigrationError(
+            f"{path}: down_revision {missing!r} names no revision in "
+            f"{path.parent}; fix it, or restore the missing revision")
+
+
+def _file_of(script: Any, revision: str) -> Path:
+    """The file that declares `revision`, read from the files (the map is broken)."""
+    versions = Path(script.versions)
+    pattern = re.compile(rf"""^revision\s*(?::[^=]*)?=\s*['"]{re.escape(revision)}['"]""", re.M)
+    for path in sorted(versions.rglob("*.py")):
+        if pattern.search(read_text(path)):
+            return path
+    return versions
 
 
 def _apply(config: Any, script: Any, revision: Any, up: bool,
