@@ -56,8 +56,8 @@ def reader_named(name: str) -> Reader | None:
 
 def expected_names() -> str:
     """Every convention's example name, for "fits no migration convention" (the plain
-    numbered file first: the one most folders hold)."""
-    listed = sorted(READERS, key=lambda r: r.name != "numbered")
+    numbered file first: the one most folders hold; none for a reader claiming no file)."""
+    listed = sorted((r for r in READERS if r.example), key=lambda r: r.name != "numbered")
     return ", ".join(r.example for r in listed)
 
 

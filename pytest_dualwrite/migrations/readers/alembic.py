@@ -47,7 +47,7 @@ class AlembicReader(Reader):
 
     name = "alembic"
     label = "an Alembic history (env.py and versions/)"
-    example = "alembic.ini"
+    example = ""  # claims no file: not among "expected files like ..."
     bookkeeping = ALEMBIC
 
     def read_folder(self, root: Path) -> History | None:
