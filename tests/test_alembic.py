@@ -185,3 +185,73 @@ def test_both_settings_is_one_usage_line(pytester: pytest.Pytester,
     result.stderr.fnmatch_lines(["*dualwrite_alembic and --dualwrite-migrations are both "
                                  "set*keep one"])
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+MEMBERS = '''"""members: accounts under a new name, filled by a backfill"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "e5f6aa550005"
+down_revision = "d4c3f00d0004"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "members",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("full_name", sa.String(80), nullable=False),
+        sa.Column("email", sa.String(120), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("members")
+'''
+
+SPEC = '''import sqlalchemy as sa
+
+from pytest_dualwrite import DualWrite
+
+COPY = ("INSERT INTO members (id, full_name, email) SELECT id, name, {email} FROM accounts "
+        "WHERE id NOT IN (SELECT id FROM members)")
+
+
+def write(conn, row):
+    conn.execute(sa.text("INSERT INTO accounts (id, name, email) VALUES (:id, :name, :email)"),
+                 row)
+    conn.execute(sa.text("INSERT INTO members (id, full_name, email) "
+                         "VALUES (:id, :name, :email)"), row)
+
+
+def backfill(conn):
+    conn.execute(sa.text(COPY.format(email={email!r})))
+    yield
+
+
+accounts_to_members = DualWrite(old="accounts", new="members", key="id",
+                                columns={{"name": "full_name", "email": "email"}},
+                                expand="e5f6", write=write, backfill=backfill)
+'''
+
+
+@pytest.mark.parametrize(("email", "passes"), [("email", True), ("NULL", False)])
+def test_dualwrite_spec_names_revisions_by_prefix(pytester: pytest.Pytester,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  email: str, passes: bool) -> None:
+    shutil.copytree(EXAMPLES / "alembic_branch", pytester.path, dirs_exist_ok=True)
+    (pytester.path / "alembic/versions/e5f6_members.py").write_text(MEMBERS)
+    models = pytester.path / "models.py"
+    models.write_text(models.read_text() + (
+        "\n\nclass Member(Base):\n    __tablename__ = 'members'\n"
+        "    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, "
+        "autoincrement=False)\n"
+        "    full_name: Mapped[str] = mapped_column(sa.String(80), nullable=False)\n"
+        "    email: Mapped[str | None] = mapped_column(sa.String(120))\n"))
+    (pytester.path / "test_members.py").write_text(SPEC.format(email=email))
+    result = run(pytester, monkeypatch, "-k", "accounts_to_members")
+    outcomes = result.parseoutcomes()
+    if passes:  # expand="e5f6" found the revision: the spec's checks ran and held
+        assert outcomes.get("passed", 0) >= 4 and "failed" not in outcomes, result.stdout.str()
+    else:  # a backfill that loses every email is caught on each backend
+        assert outcomes.get("failed", 0) >= 4 and "passed" not in outcomes
+        result.stdout.fnmatch_lines(["*email*"])

@@ -68,6 +68,9 @@ class Harness(Draws, Verify):
         expand = self._position("expand")
         self.before = max(expand - 1, 0)
         self.contract = self._position("contract") if spec.contract is not None else None
+        if self.contract is not None and self.contract <= expand:  # revision ids: by position
+            raise SpecError(f"{spec.where}: contract={spec.contract!r} must come after "
+                            f"expand={spec.expand!r} in the history")
         self.live = self.contract - 1 if self.contract is not None else len(runner.migrations)
         if self.before == 0 and expand >= 1:
             self.before = expand  # `old` is created by the expand step itself

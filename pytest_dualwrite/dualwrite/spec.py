@@ -115,7 +115,8 @@ class DualWrite:
                             f"-> new names, got {type(self.key).__name__}")
         if not self.old_keys:
             raise SpecError("key= names no column")
-        if self.contract is not None and _order(self.contract) <= _order(self.expand):
+        if self.contract is not None and _numbered(self.expand, self.contract) and \
+                _order(self.contract) <= _order(self.expand):
             raise SpecError(f"contract={self.contract!r} must come after "
                             f"expand={self.expand!r}")
 
@@ -252,6 +253,17 @@ class DualWrite:
         if not any(c and c <= wanted for c in candidates):
             raise SpecError(f"{prefix}{label}: key {keys} of {side} table {table.name!r} is not "
                             "unique (no primary key, unique constraint or unique index on it)")
+
+
+def _numbered(*versions: int | str) -> bool:
+    """Whether each is a migration number; an Alembic revision id (`b2e1`) is not, and
+    its order is the history's, checked when the spec meets the history."""
+    try:
+        for version in versions:
+            _order(version)
+    except SpecError:
+        return False
+    return True
 
 
 def _order(version: int | str) -> tuple[int, ...]:
