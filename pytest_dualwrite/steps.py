@@ -67,7 +67,7 @@ def _reflect(conn: sa.Connection) -> Schema:
 
 
 def check_steps(session: Any, backend: Backend, *, keep_going: bool = False
-                ) -> list[DualWriteError]:
+                ) -> list[Exception]:
     """Check every step; raise at the first that loses rows (or, with `keep_going`, a
     benchmark's mode, collect each failure, apply that step as a deploy would, go on)."""
     runner: Runner = session.runner(backend.name)
@@ -116,7 +116,7 @@ def _has_triggers(conn: sa.Connection) -> bool:
 
 
 def _walk_one_database(runner: Runner, backend: Backend, settings: hypothesis.settings,
-                       keep_going: bool) -> list[DualWriteError]:
+                       keep_going: bool) -> list[Exception]:
     """Postgres: one database and one connection walk the history once.
 
     DDL is transactional there, so each step is tried in a transaction (a step that fails
@@ -124,7 +124,7 @@ def _walk_one_database(runner: Runner, backend: Backend, settings: hypothesis.se
     in a transaction rolled back after it, and only then is the step applied for good: N
     steps cost about one upgrade plus the examples, not one database built per step.
     """
-    failures: list[DualWriteError] = []
+    failures: list[Exception] = []
     db = backend.create_database()
     try:
         with db.engine.connect() as conn:
@@ -162,10 +162,10 @@ def _walk_one_database(runner: Runner, backend: Backend, settings: hypothesis.se
 
 
 def _walk_templates(runner: Runner, backend: Backend, settings: hypothesis.settings,
-                    keep_going: bool) -> list[DualWriteError]:
+                    keep_going: bool) -> list[Exception]:
     """Other backends: a template database per step, each a clone of the one before moved
     on by one step; every example is a checkout of it."""
-    failures: list[DualWriteError] = []
+    failures: list[Exception] = []
     previous: Database | None = None
     for position in range(1, len(runner.migrations)):
         migration = runner.migrations[position]
@@ -193,13 +193,14 @@ def _walk_templates(runner: Runner, backend: Backend, settings: hypothesis.setti
 
 def _run_examples(step: _Step, settings: hypothesis.settings,
                   example: Callable[[], AbstractContextManager[sa.Connection]],
-                  keep_going: bool, failures: list[DualWriteError]) -> None:
+                  keep_going: bool, failures: list[Exception]) -> None:
     try:
         _examples(step, settings, example)
     except Exception as exc:
         if not keep_going:
             raise
-        failures.append(exc if isinstance(exc, DualWriteError) else DualWriteError(
+        known = isinstance(exc, (DualWriteError, DualWriteAssertion))
+        failures.append(exc if known else DualWriteError(
             f"{step.migration.label}: {type(exc).__name__}: {exc}"))
 
 
