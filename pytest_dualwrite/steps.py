@@ -28,7 +28,7 @@ from .dualwrite.compare import Projection, compare, create_temp_as, describe
 from .errors import DualWriteAssertion, DualWriteError
 from .migrations.model import Migration, PythonStep, Statement
 from .migrations.runner import Runner
-from .schema.model import Schema
+from .schema.model import Schema, Table
 from .step_tables import tables_touched
 from .strategies import rows_for_tables, sqlalchemy_table
 
@@ -90,6 +90,30 @@ class _Step:
     after: Schema
     names: list[str]
     backend: str
+    copies_ready: bool = False  # the empty kept copies exist: examples fill them
+
+
+def _kept_name(table: str) -> str:
+    return f"dw_step_{table}"
+
+
+@contextmanager
+def _kept_copies(conn: sa.Connection, schema: Schema, names: list[str]) -> Iterator[None]:
+    """Empty temporary copies of the tables, made once for a step's examples (each
+    example fills them and its rollback empties them), dropped after."""
+    with conn.begin():
+        for name in names:
+            table = sqlalchemy_table(schema.table(name))
+            create_temp_as(conn, _kept_name(name), sa.select(*table.c).where(sa.false()))
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        with conn.begin():
+            for name in names:
+                quoted = conn.dialect.identifier_preparer.quote(_kept_name(name))
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{quoted}")
 
 
 def _scope(runner: Runner, migration: Migration, before: Schema,
@@ -129,11 +153,16 @@ def _walk_one_database(runner: Runner, backend: Backend, settings: hypothesis.se
     try:
         with db.engine.connect() as conn:
             runner.migrate_to_index(conn, 1)
-            before = _reflect(conn)
-            conn.rollback()
+            before: Schema | None = None  # None: not read since the last step
             for position in range(1, len(runner.migrations)):
                 migration = runner.migrations[position]
+                if not _may_need_rows(runner, migration, conn):
+                    runner.apply(conn, migration)  # a new table, an index: nothing to fill
+                    before = None
+                    continue
                 with conn.begin() as trial:
+                    if before is None:
+                        before = _reflect(conn)
                     names = _scope(runner, migration, before, conn)
                     runner.apply(conn, migration)
                     after = _reflect(conn)
@@ -152,13 +181,25 @@ def _walk_one_database(runner: Runner, backend: Backend, settings: hypothesis.se
                         if transaction.is_active:
                             transaction.rollback()
 
-                step = _Step(runner, migration, before, after, names, backend.name)
-                _run_examples(step, settings, example, keep_going, failures)
+                step = _Step(runner, migration, before, after, names, backend.name, True)
+                with _kept_copies(conn, before, names):
+                    _run_examples(step, settings, example, keep_going, failures)
                 runner.apply(conn, migration)
                 before = after
     finally:
         backend.drop(db)
     return failures
+
+
+def _may_need_rows(runner: Runner, migration: Migration, conn: sa.Connection) -> bool:
+    """Whether the step may touch a table that exists, asked with the table names alone
+    (one query) so that a step adding a table or an index costs no schema read."""
+    names = [n for n in sa.inspect(conn).get_table_names() if n not in runner.own_tables]
+    bare = Schema(tables=tuple(Table(n, ()) for n in names))
+    try:
+        return bool(_scope(runner, migration, bare, conn))
+    finally:
+        conn.rollback()
 
 
 def _walk_templates(runner: Runner, backend: Backend, settings: hypothesis.settings,
@@ -221,14 +262,16 @@ def _examples(step: _Step, settings: hypothesis.settings,
                 if not batch:  # nothing generated here, nothing this example can lose
                     continue
                 table = tables[name]
-                try:
-                    with conn.begin_nested():
-                        conn.execute(sa.insert(table), batch)
+                try:  # no savepoint: a refused batch ends the example, rolled back whole
+                    conn.execute(sa.insert(table), batch)
                 except (sa.exc.IntegrityError, sa.exc.DataError):
                     hypothesis.reject()
-                temp = f"dw_step_{name}"
-                create_temp_as(conn, temp, sa.select(*table.c))
-                source = sa.table(temp, *(sa.column(c.name) for c in table.c))
+                source = sa.table(_kept_name(name), *(sa.column(c.name) for c in table.c))
+                if step.copies_ready:  # one INSERT, not a table made per example
+                    conn.execute(sa.insert(source).from_select(
+                        [c.name for c in table.c], sa.select(*table.c)))
+                else:
+                    create_temp_as(conn, source.name, sa.select(*table.c))
                 kept[name] = Projection(sa.select(*source.c), f"{name} before")
             runner.apply(conn, migration)
             for name, projection in kept.items():
