@@ -17,7 +17,7 @@ other work loads them alike; the ratios of medians are the figures to read, not 
 seconds. Hypothesis runs derandomized with no example database, so every round draws
 the same examples and no round replays another's failure.
 
-Run:  python benchmarks/real_histories.py FOLDER [--dialect postgres] [--backend postgres]
+Run:  python benchmarks/steps_vs_upgrade.py FOLDER [--dialect postgres] [--backend postgres]
       [--postgres-url URL] [--rounds 3] [--examples N] [--no-walk]
 Target (issue 11): steps (and walk) at most 3x upgrade, Postgres, marquez's 85 files.
 """
