@@ -38,6 +38,7 @@ class Model:
         self.rows: dict[Any, dict[str, Any]] = {}
         self.touched: list[Any] = []  # every key an operation named, in order, once
         self.last: dict[Any, str] = {}  # key -> "phase: operation" that last set it
+        self._stored: dict[Any, dict[str, Any]] | None = None  # as loaded, until a change
 
     # --- what the application did ------------------------------------------------------
     def start(self, conn: sa.Connection) -> None:
@@ -77,6 +78,7 @@ class Model:
             self.touched.append(key)
         if step is not None:
             self.last[key] = step
+            self._stored = None
 
     # --- in the database --------------------------------------------------------------
     @property
@@ -84,8 +86,11 @@ class Model:
         return self.harness.model_table()
 
     def load(self, conn: sa.Connection) -> dict[Any, dict[str, Any]]:
-        """The model into its table; its rows back as the database stores them."""
-        return self.table.load(conn, list(self.rows.values()))
+        """The model into its table (again only after a change); its rows back as the
+        database stores them."""
+        if self._stored is None:
+            self._stored = self.table.load(conn, list(self.rows.values()))
+        return self._stored
 
     def compare_new(self, conn: sa.Connection, schema: Any) -> Comparison:
         """The model against `new` (model on the left: `missing` = lost, `extra` =

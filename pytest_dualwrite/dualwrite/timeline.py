@@ -98,13 +98,16 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
 
             def go() -> None:
                 key = harness.key_of(row)
+                # Every key a write drew joins the keys later steps pick from, accepted
+                # or not, and stays after a delete (a deleted key is where resurrections
+                # show): the draws then depend on the draws alone, never on the database.
+                if key not in self.keys:
+                    self.keys.append(key)
                 step = self._app("write", f"write({short(row, 200)})", row)
                 if step is None:
                     self.model.named(key)
                     return
                 self.model.wrote(row, step)
-                if key not in self.keys:
-                    self.keys.append(key)
 
             self._guard(go)
 
@@ -133,8 +136,6 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
                     self.model.named(key)
                     return
                 self.model.deleted(key, step)
-                if key in self.keys:
-                    self.keys.remove(key)
 
             self._guard(go)
 
