@@ -119,7 +119,9 @@ def test_planted_cutover_bug_is_caught(timeline: pytest.Pytester,
                                        monkeypatch: pytest.MonkeyPatch, bug: str) -> None:
     step, field, shown = BUGS[bug]
     monkeypatch.setenv("DW_BUG", bug)
-    result = run(timeline, "-k", ITEM)
+    # Up to 300 examples: hypothesis stops at the first failure, so a caught bug costs
+    # what it takes to find it; the margin is for a seed that finds it late.
+    result = run(timeline, "-k", ITEM, "--dualwrite-examples=300")
     result.assert_outcomes(failed=len(backends()))
     out = result.stdout.str()
     failures = re.split(r"^_{3,} .* _{3,}$", out, flags=re.MULTILINE)[1:]
