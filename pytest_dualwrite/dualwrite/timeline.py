@@ -198,7 +198,7 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
 
             if want is None or got is None:
                 return [] if (want is None) == (got is None) else [(key, None, want, got)]
-            out = []
+            out: list[tuple[Any, str | None, Any, Any]] = []
             for name, column_type in harness.model_table().types.items():
                 value = got.get(name) if hasattr(got, "get") else getattr(got, name, None)
                 if normalize(value, column_type) != normalize(want[name], column_type):
