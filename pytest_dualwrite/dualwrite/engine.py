@@ -110,6 +110,12 @@ def dual_write_keeps_both_equal(harness: Harness, settings: hypothesis.settings)
     run_machine(harness, settings)
 
 
+def cutover_keeps_every_record(harness: Harness, settings: hypothesis.settings) -> None:
+    from .timeline import run_timeline
+
+    run_timeline(harness, settings)
+
+
 CHECKS: dict[str, Callable[[Harness, hypothesis.settings], None]] = {
     "backfill_preserves_every_record": backfill_preserves_every_record,
     "backfill_is_idempotent": backfill_is_idempotent,
@@ -117,6 +123,7 @@ CHECKS: dict[str, Callable[[Harness, hypothesis.settings], None]] = {
     "dual_write_keeps_both_equal": dual_write_keeps_both_equal,
     "read_path_matches": read_path_matches,
     "contract_keeps_every_record": contract_keeps_every_record,
+    "cutover_keeps_every_record": cutover_keeps_every_record,
 }
 
 

@@ -35,6 +35,10 @@ SIGNATURES: dict[str, tuple[int, str]] = {
     "reset": (0, "()"),
 }
 
+# What `Cutover`'s callables receive: the same shapes as the dual-write ones.
+CUTOVER_SIGNATURES: dict[str, tuple[int, str]] = {
+    name: SIGNATURES[name] for name in ("write", "update", "delete")}
+
 ITEMS = (
     "backfill_preserves_every_record",
     "backfill_is_idempotent",
@@ -42,7 +46,21 @@ ITEMS = (
     "dual_write_keeps_both_equal",
     "read_path_matches",
     "contract_keeps_every_record",
+    "cutover_keeps_every_record",
 )
+
+
+@dataclass(frozen=True)
+class Cutover:
+    """The application's write path after the write cutover: the new schema only.
+
+    Each callable has the shape of its dual-write namesake; one left out is an operation
+    the application no longer makes after the cutover.
+    """
+
+    write: Callable[..., Any] | None = None
+    update: Callable[..., Any] | None = None
+    delete: Callable[..., Any] | None = None
 
 
 def _accepts(fn: Callable[..., Any], count: int) -> bool:
@@ -84,6 +102,7 @@ class DualWrite:
     delete: Callable[..., Any] | None = None
     backfill: Callable[..., Any] | None = None
     read: Callable[..., Any] | None = None
+    cutover: Cutover | None = None
     strategies: Mapping[str, Any] | None = None
     # For a `new` side outside the database (files, a document store): called before each
     # example so that example starts from an empty store, as the database does.
@@ -110,6 +129,8 @@ class DualWrite:
             if fn is not None and not _accepts(fn, count):
                 raise SpecError(f"{attr}={_name_of(fn)} must accept {shape}: "
                                 f"its signature is {inspect.signature(fn)}")
+        if self.cutover is not None:
+            self._check_cutover()
         if not isinstance(self.key, str | Sequence | Mapping):
             raise SpecError(f"key= must be a column name, a list of names or a dict of old "
                             f"-> new names, got {type(self.key).__name__}")
@@ -119,6 +140,29 @@ class DualWrite:
                 _order(self.contract) <= _order(self.expand):
             raise SpecError(f"contract={self.contract!r} must come after "
                             f"expand={self.expand!r}")
+
+    def _check_cutover(self) -> None:
+        if not isinstance(self.cutover, Cutover):
+            raise SpecError(f"cutover= must be a Cutover(write=, update=, delete=), got "
+                            f"{type(self.cutover).__name__}")
+        if all(getattr(self.cutover, attr) is None for attr in CUTOVER_SIGNATURES):
+            raise SpecError("cutover=Cutover() names no callable: give it write=, update= "
+                            "or delete=")
+        for attr, (count, shape) in CUTOVER_SIGNATURES.items():
+            fn = getattr(self.cutover, attr)
+            if fn is not None and not callable(fn):
+                raise SpecError(f"Cutover({attr}=...) must be a callable {shape}, got "
+                                f"{type(fn).__name__}")
+            if fn is not None and not _accepts(fn, count):
+                raise SpecError(f"Cutover({attr}={_name_of(fn)}) must accept {shape}: its "
+                                f"signature is {inspect.signature(fn)}")
+
+    def resolve(self, attr: str) -> Callable[..., Any] | None:
+        """A callable by name: `write`, or `cutover.write` for the cut-over write path."""
+        if attr.startswith("cutover."):
+            return getattr(self.cutover, attr.split(".", 1)[1], None) \
+                if self.cutover is not None else None
+        return getattr(self, attr)  # type: ignore[no-any-return]
 
     @property
     def where(self) -> str:
@@ -203,10 +247,12 @@ class DualWrite:
             names.append("read_path_matches")
         if self.contract is not None and self.backfill is not None:
             names.append("contract_keeps_every_record")
+        if self.cutover is not None:
+            names.append("cutover_keeps_every_record")
         return names
 
     def callable_name(self, attr: str) -> str:
-        fn = getattr(self, attr)
+        fn = self.resolve(attr)
         return _name_of(fn) if fn is not None else attr
 
     # --- validation against the schema -------------------------------------------------
