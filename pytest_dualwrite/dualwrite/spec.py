@@ -36,6 +36,7 @@ SIGNATURES: dict[str, tuple[int, str]] = {
 }
 
 ITEMS = (
+    "mapping_is_lossless",
     "backfill_preserves_every_record",
     "backfill_is_idempotent",
     "backfill_resumes",
@@ -88,6 +89,8 @@ class DualWrite:
     # For a `new` side outside the database (files, a document store): called before each
     # example so that example starts from an empty store, as the database does.
     reset: Callable[[], Any] | None = None
+    # Old column -> why its lossy pair is meant (`mapping_is_lossless` then lists, not fails).
+    accept_lossy: Mapping[str, str] | None = None
     name: str = field(default="", compare=False)
     # `path:line` of the statement that built the spec: where a one-line error points.
     defined_at: str = field(default="", init=False, compare=False, repr=False)
@@ -115,9 +118,24 @@ class DualWrite:
                             f"-> new names, got {type(self.key).__name__}")
         if not self.old_keys:
             raise SpecError("key= names no column")
+        self._check_accept_lossy()
         if self.contract is not None and _order(self.contract) <= _order(self.expand):
             raise SpecError(f"contract={self.contract!r} must come after "
                             f"expand={self.expand!r}")
+
+    def _check_accept_lossy(self) -> None:
+        if self.accept_lossy is None:
+            return
+        if not isinstance(self.accept_lossy, Mapping):
+            raise SpecError("accept_lossy= must be a dict of old column -> reason, got "
+                            f"{type(self.accept_lossy).__name__}")
+        mapped = [f.lower() for f in self.fields]
+        for column, reason in self.accept_lossy.items():
+            if not isinstance(column, str) or column.lower() not in mapped:
+                raise SpecError(f"accept_lossy names {column!r}, which the spec does not map "
+                                f"(mapped: {', '.join(self.fields)})")
+            if not isinstance(reason, str) or not reason.strip():
+                raise SpecError(f"accept_lossy[{column!r}] must give the reason as text")
 
     @property
     def where(self) -> str:
@@ -192,6 +210,8 @@ class DualWrite:
     def items(self) -> list[str]:
         """The checks this spec can run, given which callables it has."""
         names = []
+        if self.old_table is not None and self.new_table is not None:
+            names.append("mapping_is_lossless")
         if self.backfill is not None:
             names += ["backfill_preserves_every_record", "backfill_is_idempotent"]
             if inspect.isgeneratorfunction(self.backfill):
