@@ -14,7 +14,9 @@ from typing import Any
 import hypothesis
 import sqlalchemy as sa
 from hypothesis import strategies as st
+from hypothesis.errors import UnsatisfiedAssumption
 
+from .. import progress
 from ..backends.base import Backend
 from .harness import Backfill, Harness, OperationLog, UserCallableFailed, callable_failure
 from .spec import DualWrite
@@ -24,11 +26,18 @@ def _given(settings: hypothesis.settings, body: Callable[..., None], **strategie
     """Run `body` as a hypothesis test; a user callable's error becomes a readable failure."""
 
     def test(**drawn: Any) -> None:
+        progress.example()
         log = OperationLog()
         try:
             body(log=log, **drawn)
         except UserCallableFailed as exc:
+            progress.failed()
             raise callable_failure(exc, log) from None
+        except UnsatisfiedAssumption:
+            raise
+        except Exception:
+            progress.failed()
+            raise
 
     hypothesis.settings(settings)(hypothesis.given(**strategies)(test))()
 

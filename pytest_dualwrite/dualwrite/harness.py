@@ -28,9 +28,11 @@ from hypothesis.strategies import SearchStrategy
 from ..backends.base import Backend
 from ..errors import DualWriteAssertion, MigrationError, SpecError
 from ..migrations.runner import Runner
+from ..plain_map import plain_map
 from ..schema.model import Schema
 from ..strategies import from_column, row, rows_for_tables, sqlalchemy_table
 from .compare import Comparison, describe
+from .long_values import show_pair
 from .normalize import normalize
 from .sides import Sides
 from .spec import DualWrite, _order
@@ -302,8 +304,8 @@ class Harness:
         if self._chosen is None:
             self._chosen = st.sets(st.sampled_from(columns), min_size=1) if columns \
                 else st.just(set())
-        return st.tuples(full, self._chosen).map(
-            lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
+        return plain_map(st.tuples(full, self._chosen),
+                         lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
 
     def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
         """Mostly existing keys; sometimes a neighbour or a key that does not exist.
@@ -318,7 +320,7 @@ class Harness:
                 from_column(table.column(k), backend=self.backend.name)
                 for k in self.spec.old_keys))
             if len(self.spec.old_keys) == 1:
-                fresh = fresh.map(lambda t: t[0])
+                fresh = plain_map(fresh, lambda t: t[0])
             self._fresh_keys = fresh
         fresh_keys = self._fresh_keys
         near = [n for k in keys for n in self._neighbours(k)]
@@ -347,7 +349,8 @@ class Harness:
             self.stats.mismatches += 1
             spec = self.spec
             raise failure(f"{spec.label}: {spec.old_label} and {spec.new_label} differ {when}",
-                          log, describe(result, spec.old_label, spec.new_label),
+                          log, describe(result, spec.old_label, spec.new_label,
+                                        {**spec.key_map, **spec.column_map}),
                           differences_of(result, spec.new_label))
 
     def snapshot_new(self, conn: sa.Connection) -> Any:
@@ -556,6 +559,6 @@ def _read_problems(old_label: str, key: Any, want: Mapping[str, Any] | None, got
         column_type = table.column(name).type
         value = got.get(name) if isinstance(got, Mapping) else getattr(got, name, None)
         if normalize(value, column_type) != normalize(want[name], column_type):
-            out.append(f"key={key!r}: {old_label}.{name}: old {want[name]!r} != read "
-                       f"{value!r}")
+            out.append(f"key={key!r}: " + show_pair(f"{old_label}.{name}: old", want[name],
+                                                    "read", value, repr))
     return out
