@@ -9,7 +9,8 @@ import pytest
 
 from .conftest import copy_example, postgres_url
 
-ITEMS = ["backfill_preserves_every_record", "backfill_is_idempotent", "backfill_resumes",
+ITEMS = ["mapping_is_lossless", "backfill_preserves_every_record", "backfill_is_idempotent",
+         "backfill_resumes",
          "dual_write_keeps_both_equal", "read_path_matches", "contract_keeps_every_record"]
 
 
