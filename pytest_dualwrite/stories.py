@@ -12,6 +12,7 @@ import re
 import traceback
 
 from .errors import DualWriteAssertion, DualWriteError
+from .unsafe_values import UnsafeOverride
 
 # A string literal in hypothesis' repro note longer than the differences show values whole.
 _LONG_LITERAL = re.compile(r"""(?P<q>['"])(?P<body>(?:[^'"\\]|\\.){200,}?)(?P=q)""")
@@ -22,6 +23,8 @@ _MACHINERY = ("/pluggy/", "/_pytest/", "/hypothesis/", "/pytest_dualwrite/")
 
 def story(exc: BaseException) -> str | None:
     """The text a failed item shows for `exc`; None to leave it to pytest."""
+    if isinstance(exc, UnsafeOverride):  # one line: hypothesis' note adds only its draw
+        return str(exc)
     if isinstance(exc, DualWriteAssertion | DualWriteError):
         return "\n".join([str(exc), *map(_shorten, getattr(exc, "__notes__", []))])
     if _members(exc):
