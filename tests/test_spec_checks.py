@@ -58,7 +58,7 @@ BUGS = {
     "delete_old_only": ("dual_write_keeps_both_equal", "delete(key="),
     "stale_snapshot": ("dual_write_keeps_both_equal", "backfill batch 1"),
     "offset_skip": ("backfill_preserves_every_record", "missing from catalog_items"),
-    "truncate40": ("backfill_preserves_every_record", ": name: products '"),
+    "truncate40": ("backfill_preserves_every_record", ": name: products "),
     "read_no_fallback": ("read_path_matches", "read returned None"),
 }
 
