@@ -126,6 +126,10 @@ class Session:
             self._runners[backend_name] = Runner(migrations, dialect, backend_name)
         return self._runners[backend_name]
 
+    def source_dialect(self) -> str:
+        """The dialect the migrations are written in."""
+        return canonical_dialect(self.settings.dialect)
+
     def harness(self, spec: DualWrite, backend: Backend) -> Harness:
         """One harness per spec and backend: its templates and schemas are reused."""
         key = (id(spec), backend.name)

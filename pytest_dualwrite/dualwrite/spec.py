@@ -40,6 +40,7 @@ CUTOVER_SIGNATURES: dict[str, tuple[int, str]] = {
     name: SIGNATURES[name] for name in ("write", "update", "delete")}
 
 ITEMS = (
+    "mapping_is_lossless",
     "backfill_preserves_every_record",
     "backfill_is_idempotent",
     "backfill_resumes",
@@ -107,6 +108,8 @@ class DualWrite:
     # For a `new` side outside the database (files, a document store): called before each
     # example so that example starts from an empty store, as the database does.
     reset: Callable[[], Any] | None = None
+    # Old column -> why its lossy pair is meant (`mapping_is_lossless` then lists, not fails).
+    accept_lossy: Mapping[str, str] | None = None
     name: str = field(default="", compare=False)
     # `path:line` of the statement that built the spec: where a one-line error points.
     defined_at: str = field(default="", init=False, compare=False, repr=False)
@@ -136,6 +139,7 @@ class DualWrite:
                             f"-> new names, got {type(self.key).__name__}")
         if not self.old_keys:
             raise SpecError("key= names no column")
+        self._check_accept_lossy()
         if self.contract is not None and _numbered(self.expand, self.contract) and \
                 _order(self.contract) <= _order(self.expand):
             raise SpecError(f"contract={self.contract!r} must come after "
@@ -163,6 +167,20 @@ class DualWrite:
             return getattr(self.cutover, attr.split(".", 1)[1], None) \
                 if self.cutover is not None else None
         return getattr(self, attr)  # type: ignore[no-any-return]
+
+    def _check_accept_lossy(self) -> None:
+        if self.accept_lossy is None:
+            return
+        if not isinstance(self.accept_lossy, Mapping):
+            raise SpecError("accept_lossy= must be a dict of old column -> reason, got "
+                            f"{type(self.accept_lossy).__name__}")
+        mapped = [f.lower() for f in self.fields]
+        for column, reason in self.accept_lossy.items():
+            if not isinstance(column, str) or column.lower() not in mapped:
+                raise SpecError(f"accept_lossy names {column!r}, which the spec does not map "
+                                f"(mapped: {', '.join(self.fields)})")
+            if not isinstance(reason, str) or not reason.strip():
+                raise SpecError(f"accept_lossy[{column!r}] must give the reason as text")
 
     @property
     def where(self) -> str:
@@ -237,6 +255,8 @@ class DualWrite:
     def items(self) -> list[str]:
         """The checks this spec can run, given which callables it has."""
         names = []
+        if self.old_table is not None and self.new_table is not None:
+            names.append("mapping_is_lossless")
         if self.backfill is not None:
             names += ["backfill_preserves_every_record", "backfill_is_idempotent"]
             if inspect.isgeneratorfunction(self.backfill):
