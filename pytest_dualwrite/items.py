@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from . import progress
 from .backends.base import Backend
 from .errors import DualWriteAssertion, DualWriteError, connection_lost, one_line
 from .fixtures import backend_or_skip, get_session
 from .migrations.notes import item_notes
 from .report import ItemResult
 from .session import Session
+from .stories import story
 
 # A check raises on failure; it may return notes a pass carries (one line each).
 CheckFn = Callable[[Session, Backend], "list[str] | None"]
@@ -49,7 +51,9 @@ class DualWriteItem(pytest.Item):
             if self.backend_name != "static" else None
         session.last_figures = {}
         try:
-            self.check_notes = list(self.check(session, backend) or [])  # type: ignore[arg-type]
+            with progress.showing(progress.for_terminal(self.config)):
+                self.check_notes = list(
+                    self.check(session, backend) or [])  # type: ignore[arg-type]
         finally:
             self.figures = dict(session.last_figures)
             self.notes = item_notes(session, self.backend_name, getattr(self.check, "spec", None))
@@ -66,13 +70,10 @@ class DualWriteItem(pytest.Item):
             ran = [f"\n--- {title} ---\n{body.rstrip()}" for title, body in value.sections
                    if title == "operations"] if isinstance(value, DualWriteAssertion) else []
             return "\n".join([str(lost), *ran])
-        if isinstance(excinfo.value, DualWriteAssertion):
-            notes = getattr(excinfo.value, "__notes__", [])
-            return "\n".join([str(excinfo.value), *notes])
-        line = one_line(excinfo.value)
-        if line is not None:
-            return line
-        return super().repr_failure(excinfo, style=style)
+        told = one_line(excinfo.value)  # a callable out of bounds; a flaky step's error
+        if told is None:
+            told = story(excinfo.value)
+        return told if told is not None else super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         """The spec's file and line (what JUnit's xunit1 `file`/`line` and IDEs show), and

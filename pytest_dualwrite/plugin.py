@@ -28,8 +28,11 @@ from .items import ChecksNode, DualWriteItem, result_of
 from .report import plain
 from .session import Session
 from .settings import SETTINGS, resolve
+from .switch_hint import SeenSpecs
 
 __all__ = ["dualwrite_backend", "dualwrite_db", "dualwrite_migrations"]
+
+_SEEN = pytest.StashKey[SeenSpecs]()
 
 
 def _cli_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -68,6 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
                    "sqlite: runs on the sqlite backend", "postgres: runs on the postgres backend"):
         config.addinivalue_line("markers", marker)
     if not config.getoption("dualwrite"):
+        config.stash[_SEEN] = SeenSpecs()
         return
     cli = {s.dest: config.getoption(s.dest) for s in SETTINGS if s.cli is not None}
     ini = {s.ini: config.getini(s.ini) for s in SETTINGS if s.ini is not None}
@@ -166,8 +170,21 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
         return None
     session = get_session(collector.config)
     if session is None:
+        _seen(collector.config, f"{collector.nodeid}::{name}")
         return None
     return _spec_node(collector, name, obj, session)
+
+
+def _seen(config: pytest.Config, where: str) -> None:
+    seen = config.stash.get(_SEEN, None)
+    if seen is not None:
+        seen.add(where)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
+    """Without --dualwrite: one line naming the specs the run left out, and the switch."""
+    seen = config.stash.get(_SEEN, None)
+    return seen.line() if seen is not None else None
 
 
 class ConftestSpecs(pytest.File):
@@ -183,10 +200,16 @@ class ConftestSpecs(pytest.File):
 
 
 def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.name != "conftest.py" or get_session(parent.config) is None:
+    if file_path.name != "conftest.py":
         return None
     module = parent.config.pluginmanager.get_plugin(str(file_path))
     if module is None or not any(isinstance(v, DualWrite) for v in vars(module).values()):
+        return None
+    if get_session(parent.config) is None:
+        where = Path(os.path.relpath(file_path, parent.config.rootpath)).as_posix()
+        for name, value in vars(module).items():
+            if isinstance(value, DualWrite):
+                _seen(parent.config, f"{where}::{name}")
         return None
     return ConftestSpecs.from_parent(parent, path=file_path)
 

@@ -119,7 +119,8 @@ class Session:
             return None
 
     def migrations_folder(self) -> Path | None:
-        folder = self.settings.migrations
+        """The history's path: a migrations folder, or an Alembic ini (or folder)."""
+        folder = self.settings.migrations or getattr(self.settings, "alembic", None)
         if not folder:
             return None
         path = Path(folder)
@@ -130,6 +131,10 @@ class Session:
         folder = self.migrations_folder()
         if folder is None:
             return None
+        if self._migrations is None and getattr(self.settings, "alembic", None):
+            from .migrations.readers.alembic import read_alembic
+
+            self._migrations = read_alembic(folder)
         if self._migrations is None:
             from .migrations.discovery import discover
 
@@ -150,6 +155,10 @@ class Session:
             migrations, dialect = found
             self._runners[backend_name] = Runner(migrations, dialect, backend_name)
         return self._runners[backend_name]
+
+    def source_dialect(self) -> str:
+        """The dialect the migrations are written in."""
+        return canonical_dialect(self.settings.dialect)
 
     def harness(self, spec: DualWrite, backend: Backend) -> Harness:
         """One harness per spec and backend: its templates and schemas are reused."""

@@ -129,6 +129,9 @@ SETTINGS: tuple[Setting, ...] = (
             parse_text, "write a JSON report of the run to this path"),
     Setting("migrations", "--dualwrite-migrations", "DUALWRITE_MIGRATIONS",
             "dualwrite_migrations", None, parse_text, "folder of numbered migrations"),
+    Setting("alembic", "--dualwrite-alembic", "DUALWRITE_ALEMBIC", "dualwrite_alembic", None,
+            parse_text, "alembic.ini, or a folder with env.py and versions/: the revisions "
+            "are the history (instead of dualwrite_migrations)"),
     Setting("dialect", "--dualwrite-dialect", "DUALWRITE_DIALECT", "dualwrite_dialect",
             "postgres", parse_dialect, "dialect the .sql migrations are written in"),
     Setting("models", "--dualwrite-models", "DUALWRITE_MODELS", "dualwrite_models", None,
@@ -152,6 +155,7 @@ SETTINGS: tuple[Setting, ...] = (
             "owns only its databases, where the URL's role may create one (default: true)"),
 )
 
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -212,4 +216,9 @@ def resolve(
             break
         else:
             settings.values[setting.name] = Resolved(setting.default, "default")
+    if settings.migrations and settings.alembic:
+        raise ConfigError(
+            f"{_where(SETTINGS_BY_NAME['alembic'], settings.source('alembic'))} and "
+            f"{_where(SETTINGS_BY_NAME['migrations'], settings.source('migrations'))} are "
+            "both set: a history is either a migrations folder or an Alembic one; keep one")
     return settings

@@ -113,7 +113,7 @@ def test_a_role_that_may_create_roles_runs_a_whole_project_as_a_narrower_one(
         project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, role_maker: str) -> None:
     monkeypatch.setenv("DUALWRITE_POSTGRES_URL", role_maker)
     result = run(project, "--dualwrite-report=report.json", backend="postgres")
-    result.assert_outcomes(passed=9)  # 3 migration checks, 6 spec items
+    result.assert_outcomes(passed=10)  # 3 migration checks, 7 spec items
     made = run_role(result, project)
     assert roles_named(_server(), made) == []
 

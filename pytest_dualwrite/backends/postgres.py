@@ -221,6 +221,12 @@ class PostgresBackend(Backend):
             # gain, and it would drop the comparison statement compare() prepares itself.
             args["prepare_threshold"] = None
         engine = sa.create_engine(self.url.set(database=name), connect_args=args)
+        if self.url.get_driver_name() == "psycopg":
+            # A list of rows goes as multi-row INSERT ... VALUES statements (as with
+            # psycopg2), not psycopg 3's executemany: that runs in pipeline mode, and a
+            # refused row there logs "error ignored terminating Pipeline" at WARNING, once
+            # per refused batch; hypothesis rejects dozens, so a failure printed dozens.
+            engine.dialect.use_insertmanyvalues_wo_returning = True
         if self.role is not None:
             roles.set_role_on_connect(engine, self.role)
         return engine

@@ -30,6 +30,7 @@ from ..strategies import rows_for_tables, sqlalchemy_table
 from .backfill import Backfill
 from .bounds import Bounds
 from .draws import Draws
+from .model import ModelTable
 from .sides import Sides
 from .spec import DualWrite, _order
 from .spelling import spelled
@@ -70,6 +71,9 @@ class Harness(Draws, Verify):
         expand = self._position("expand")
         self.before = max(expand - 1, 0)
         self.contract = self._position("contract") if spec.contract is not None else None
+        if self.contract is not None and self.contract <= expand:  # revision ids: by position
+            raise SpecError(f"{spec.where}: contract={spec.contract!r} must come after "
+                            f"expand={spec.expand!r} in the history")
         self.live = self.contract - 1 if self.contract is not None else len(runner.migrations)
         if self.before == 0 and expand >= 1:
             self.before = expand  # `old` is created by the expand step itself
@@ -83,6 +87,7 @@ class Harness(Draws, Verify):
         self._write_strategies: dict[Any, SearchStrategy[dict[str, Any]]] = {}
         self._fresh_keys: SearchStrategy[Any] | None = None
         self._chosen: SearchStrategy[set[str]] | None = None
+        self._model_table: ModelTable | None = None
         self.bounds = Bounds()  # the run's limits: the session sets its own
 
     def _position(self, attr: str) -> int:
@@ -156,16 +161,18 @@ class Harness(Draws, Verify):
         whole, so a release would be one more round trip per write for nothing. Any other
         callable that raises ends the example, so it needs none.
         """
-        fn = getattr(self.spec, attr)
+        fn = self.spec.resolve(attr)
+        assert fn is not None, attr
         self.stats.operations += 1
-        if attr in ("write", "update") and self.spec.old_table is not None:
+        if attr.removeprefix("cutover.") in ("write", "update") \
+                and self.spec.old_table is not None:
             # The row (write) or the changes (update), keyed as the database spells them.
             table = self.schema(self.live).table(self.spec.old_table)
             args = (*args[:-1], spelled(table, args[-1]))
         limit = self.bounds.limit(conn, self.spec.where,
                                   f"{attr}={self.spec.callable_name(attr)}")
         try:
-            if attr not in _WRITES:
+            if attr.removeprefix("cutover.") not in _WRITES:
                 with limit:
                     return fn(conn, *args)
             conn.exec_driver_sql("SAVEPOINT dw_write")
@@ -249,6 +256,12 @@ class Harness(Draws, Verify):
         source = sa.table(name, *(sa.column(k) for k in keys))
         rows = conn.execute(sa.select(*source.c).order_by(*source.c)).all()
         return [r[0] if len(keys) == 1 else tuple(r) for r in rows]
+
+    def model_table(self) -> ModelTable:
+        """The model's temporary table and its comparison, built once per harness."""
+        if self._model_table is None:
+            self._model_table = ModelTable(self)
+        return self._model_table
 
     def key_of(self, row: Mapping[str, Any]) -> Any:
         keys = self.spec.old_keys
