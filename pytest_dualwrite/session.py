@@ -19,6 +19,7 @@ from .dualwrite.spec import DualWrite
 from .errors import BackendError, BackendUnavailable, ConfigError, DualWriteError
 from .migrations.model import Migration, canonical_dialect
 from .migrations.runner import Runner
+from .profiles import profile_settings
 from .report import Report
 from .settings import Settings
 
@@ -131,9 +132,9 @@ class Session:
         return self._harnesses[key]
 
     def hypothesis_settings(self) -> hypothesis.settings:
-        """The user's current profile, with our overrides: no deadline (databases vary),
-        `--dualwrite-examples` as max_examples when given."""
-        parent = hypothesis.settings()
+        """The user's current profile (or `--dualwrite-profile`'s), with our overrides: no
+        deadline (databases vary), `--dualwrite-examples` as max_examples when given."""
+        parent = profile_settings(self.settings.profile)
         overrides: dict[str, Any] = {
             "deadline": None,
             # The explain phase re-runs failing examples under coverage tracing: minutes on
@@ -145,10 +146,11 @@ class Session:
         }
         if self.settings.examples:
             overrides["max_examples"] = self.settings.examples
-        if parent.stateful_step_count == hypothesis.settings.default.stateful_step_count:
+        if self.settings.profile is None and \
+                parent.stateful_step_count == hypothesis.settings.default.stateful_step_count:
             # 25 operations reach every interleaving our rules make (a backfill of ten rows
             # in batches, with writes between) at half the cost of hypothesis' 50; a
-            # profile that sets its own count keeps it.
+            # profile that sets its own count (ours too) keeps it.
             overrides["stateful_step_count"] = 25
         return hypothesis.settings(parent, **overrides)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .migrations.model import canonical_dialect
+from .profiles import PROFILES, parse_profile
 
 KNOWN_BACKENDS = ("sqlite", "postgres")
 BACKEND_ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite"}
@@ -101,6 +102,9 @@ SETTINGS: tuple[Setting, ...] = (
             "try a testcontainers Postgres when no URL is given (default: true)"),
     Setting("examples", "--dualwrite-examples", "DUALWRITE_EXAMPLES", "dualwrite_examples",
             None, parse_positive_int, "hypothesis max_examples for the plugin's own items"),
+    Setting("profile", "--dualwrite-profile", "DUALWRITE_PROFILE", "dualwrite_profile", None,
+            parse_profile, f"hypothesis profile for the plugin's items: {', '.join(PROFILES)} "
+            "(quick for local runs, thorough for CI; default: hypothesis' current profile)"),
     Setting("report", "--dualwrite-report", "DUALWRITE_REPORT", "dualwrite_report", None,
             parse_text, "write a JSON report of the run to this path"),
     Setting("migrations", "--dualwrite-migrations", "DUALWRITE_MIGRATIONS",
