@@ -71,7 +71,7 @@ def _name_of(fn: Callable[..., Any]) -> str:
 
 @dataclass
 class DualWrite:
-    """One migration of records from `old` to `new`; see DESIGN.md "What a user writes"."""
+    """One migration of records from `old` to `new`; every argument is in docs/spec.md."""
 
     old: Any
     new: Any
