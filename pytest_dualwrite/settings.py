@@ -20,6 +20,13 @@ KNOWN_BACKENDS = ("sqlite", "postgres")
 BACKEND_ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite"}
 
 
+class Names(tuple):  # type: ignore[type-arg]
+    """Parsed names that remember how they were written (`all` vs `postgres`), also when
+    argparse parsed them before `resolve` sees them."""
+
+    raw: str = ""
+
+
 def parse_backends(value: str) -> tuple[str, ...]:
     """`sqlite,postgres`, `sqlite postgres` or `all` -> ("sqlite", "postgres")."""
     names: list[str] = []
@@ -34,7 +41,9 @@ def parse_backends(value: str) -> tuple[str, ...]:
         names.append(name)
     if not names:
         raise ValueError("no backend named (choose from sqlite, postgres, all)")
-    return tuple(dict.fromkeys(names))
+    parsed = Names(dict.fromkeys(names))
+    parsed.raw = value
+    return parsed
 
 
 MAX_EXAMPLES = 1_000_000  # hypothesis takes any int; more than this would never end
@@ -207,8 +216,8 @@ def resolve(
                 continue
             if isinstance(raw, list):
                 raw = " ".join(raw)
-            if not isinstance(raw, str):
-                settings.values[setting.name] = Resolved(raw, source)
+            if not isinstance(raw, str):  # parsed by argparse already
+                settings.values[setting.name] = Resolved(raw, source, getattr(raw, "raw", None))
                 break
             try:
                 value = setting.parse(raw)
