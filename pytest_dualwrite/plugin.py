@@ -104,6 +104,9 @@ def _cleanup_on_sigterm() -> None:
         return  # someone else (xdist, the user) handles it
 
     def interrupt(signum: int, frame: Any) -> None:
+        # Once: a CI timeout signals the whole process group, often twice; a second
+        # interrupt would cut short the cleanup the first one started.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt("SIGTERM")
 
     signal.signal(signal.SIGTERM, interrupt)
