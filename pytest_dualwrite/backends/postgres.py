@@ -313,13 +313,16 @@ class PostgresBackend(Backend):
             return [r[0] for r in rows]
 
     def leftovers(self, min_age: float = 1800.0) -> Leftovers:
-        """Other runs' `dualwrite_*` databases, sorted by whether their owner is provably
-        gone. Databases with open connections are in use: never listed."""
+        """Other runs' `dualwrite_*` databases this role owns, sorted by whether their
+        owner process is provably gone. Databases with open connections are in use: never
+        listed."""
         with self.admin().connect() as conn:
             rows = conn.execute(sa.text(
                 "SELECT d.datname, shobj_description(d.oid, 'pg_database'), "
                 "EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) "
-                "FROM pg_database d WHERE starts_with(d.datname, :p) ORDER BY d.datname"),
+                "FROM pg_database d WHERE starts_with(d.datname, :p) "
+                # only what this role could drop: other roles' runs are none of ours
+                "AND pg_has_role(d.datdba, 'MEMBER') ORDER BY d.datname"),
                 {"p": NAME_PREFIX}).all()
         protected = {name for name, _, busy in rows if busy}
         protected |= set(self.created_names()) | {self.url.database or ""}
