@@ -306,10 +306,17 @@ class DualWrite:
                             f"{self.expand} (tables: {known})")
         return schema.table(name)
 
+    def _given(self, table: Table) -> str:
+        """The table's name as the spec spells it (the schema model folds case)."""
+        for name in (self.old, self.new):
+            if isinstance(name, str) and name.lower() == table.name:
+                return name
+        return table.name
+
     def _column(self, table: Table, col: str, side: str, prefix: str, label: str) -> None:
         if col.lower() not in table.column_names:
             raise SpecError(f"{prefix}{label}: {side} column {col!r} is not in table "
-                            f"{table.name!r} (columns: {', '.join(table.column_names)})")
+                            f"{self._given(table)!r} (columns: {', '.join(table.column_names)})")
 
     def _key_is_unique(self, table: Table, keys: list[str], side: str, prefix: str,
                        label: str) -> None:
@@ -317,8 +324,9 @@ class DualWrite:
         candidates = [set(table.primary_key)] + [set(u.columns) for u in table.uniques] + [
             set(i.columns) for i in table.indexes if i.unique and not i.where]
         if not any(c and c <= wanted for c in candidates):
-            raise SpecError(f"{prefix}{label}: key {keys} of {side} table {table.name!r} is not "
-                            "unique (no primary key, unique constraint or unique index on it)")
+            raise SpecError(f"{prefix}{label}: key {keys} of {side} table "
+                            f"{self._given(table)!r} is not unique (no primary key, unique "
+                            "constraint or unique index on it)")
 
 
 def _numbered(*versions: int | str) -> bool:
