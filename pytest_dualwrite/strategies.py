@@ -37,7 +37,9 @@ from hypothesis.strategies import SearchStrategy
 from sqlalchemy.dialects import postgresql
 
 from .errors import SpecError
+from .plain_map import plain_map
 from .schema.model import FAMILIES, Check, Column, ColumnType, ForeignKey, Schema, Table
+from .unsafe_values import guarded
 
 __all__ = [
     "BACKENDS",
@@ -89,12 +91,12 @@ def _text(limit: int | None, short: int = TEXT_MAX) -> SearchStrategy[str]:
     cap = LONG_TEXT if limit is None else limit
     if cap == 0:
         return st.just("")
-    at_cap = st.tuples(st.text(_chars, max_size=min(cap, 8)), _chars).map(
-        lambda t: (t[0] + t[1] * cap)[:cap])
+    at_cap = plain_map(st.tuples(st.text(_chars, max_size=min(cap, 8)), _chars),
+                       lambda t: (t[0] + t[1] * cap)[:cap])
     return st.one_of(
         st.text(_chars, max_size=min(cap, short)),
-        _whitespace.map(lambda s: s[:cap]),
-        _mixed_case.map(lambda s: s[:cap]),
+        plain_map(_whitespace, lambda s: s[:cap]),
+        plain_map(_mixed_case, lambda s: s[:cap]),
         at_cap,
     )
 
@@ -135,12 +137,12 @@ def _text_for(column: Column, backend: str) -> SearchStrategy[str]:
 
 def _binary(column: Column, backend: str) -> SearchStrategy[bytes]:
     cap = column.type.length or LONG_TEXT
-    at_cap = st.binary(min_size=1, max_size=1).map(lambda b: b * cap)
+    at_cap = plain_map(st.binary(min_size=1, max_size=1), lambda b: b * cap)
     return st.binary(max_size=min(cap, 64)) | at_cap
 
 
 def _offsets() -> SearchStrategy[timezone]:
-    return st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+    return plain_map(st.integers(-14 * 60, 14 * 60), lambda m: timezone(timedelta(minutes=m)))
 
 
 def _round_micro(precision: int | None) -> Callable[[Any], Any]:
@@ -154,13 +156,13 @@ def _round_micro(precision: int | None) -> Callable[[Any], Any]:
 def _timestamps(column: Column, backend: str) -> SearchStrategy[datetime]:
     zones = _offsets() if column.type.timezone else st.none()
     values = st.datetimes(MIN_DATETIME, MAX_DATETIME, timezones=zones)
-    return values.map(_round_micro(column.type.precision))
+    return plain_map(values, _round_micro(column.type.precision))
 
 
 def _times(column: Column, backend: str) -> SearchStrategy[time]:
     # SQLite (through SQLAlchemy) keeps no offset for TIME: tz-aware only on Postgres.
     zones = _offsets() if column.type.timezone and backend == "postgres" else st.none()
-    return st.times(timezones=zones).map(_round_micro(column.type.precision))
+    return plain_map(st.times(timezones=zones), _round_micro(column.type.precision))
 
 
 def _json_values() -> SearchStrategy[Any]:
@@ -411,7 +413,7 @@ def _plan(table: Table, *, schema: Schema | None, backend: str,
             continue
         given = overrides.get(col.name)
         if given is not None and given is not ...:
-            plan.columns[col.name] = given
+            plan.columns[col.name] = guarded(given, table.name, col.name, backend)
             continue
         generated_by_db = col.autoincrement or (omit_defaults and col.default is not None)
         if generated_by_db and given is None and col.name not in forced:
@@ -473,8 +475,8 @@ def _draw_rows(draw: st.DrawFn, plan: _Plan, parents: Mapping[str, list[Row]],
             choice = st.none() | choice
         outside["\x00fk:" + ",".join(fk.columns)] = choice
     order = plan.table.column_names
-    element = st.fixed_dictionaries({**plan.columns, **outside}).map(
-        lambda r: _spread_fks(r, order))
+    element = plain_map(st.fixed_dictionaries({**plan.columns, **outside}),
+                        lambda r: _spread_fks(r, order))
     # Self-FK columns are filled in after the list is drawn, from the rows before them;
     # a self-FK column that is also part of a unique key may then repeat a value.
     drawn = draw(st.lists(element, min_size=min_size, max_size=max_size,
