@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
+from _pytest._code.code import ReprFileLocation, TerminalRepr
 
 from . import progress
 from .backends.base import Backend
@@ -18,11 +19,34 @@ from .errors import DualWriteAssertion, DualWriteError, connection_lost, one_lin
 from .fixtures import backend_or_skip, get_session
 from .migrations.notes import item_notes
 from .report import ItemResult
+from .secrets import mask
 from .session import Session
 from .stories import story
 
 # A check raises on failure; it may return notes a pass carries (one line each).
 CheckFn = Callable[[Session, Backend], "list[str] | None"]
+
+
+class MaskedRepr(TerminalRepr):
+    """A failure's text with its passwords hidden, for the terminal, JUnit and xdist."""
+
+    def __init__(self, text: str, crash: ReprFileLocation | None) -> None:
+        self.text = text
+        if crash is not None:
+            crash = ReprFileLocation(crash.path, crash.lineno, mask(crash.message))
+        self.reprcrash = crash
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+
+def mask_report(report: pytest.TestReport) -> None:
+    """No password in a failure's text or its captured output."""
+    text = str(report.longrepr)
+    if mask(text) != text:
+        report.longrepr = MaskedRepr(mask(text), getattr(report.longrepr, "reprcrash", None))
+    report.sections = [(title, mask(body)) for title, body in report.sections]
 
 
 class DualWriteItem(pytest.Item):

@@ -2,7 +2,7 @@
 is copied into a pytester project and run with `--dualwrite` on every backend at hand.
 
 Each scenario is the smallest history that shows one promise of the migration checks
-table in DESIGN.md: what passes passes on SQLite and Postgres, and what fails fails with
+table in docs/items.md: what passes passes on SQLite and Postgres, and what fails fails with
 the one line a person needs (migration, file:line, table, column, index).
 """
 

@@ -1,6 +1,6 @@
 """products -> catalog_items: rename a table and four of its columns (migrations 004-006).
 
-`pytest --dualwrite` turns the spec below into the checks of DESIGN.md: the backfill
+`pytest --dualwrite` turns the spec below into the checks of docs/items.md: the backfill
 keeps every product (and is idempotent and resumable), any interleaving of writes,
 updates, deletes and backfill batches leaves both tables equal, the read path agrees with
 `products`, and after 006 drops `products` every product is still in catalog_items.

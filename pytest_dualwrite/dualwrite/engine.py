@@ -1,4 +1,4 @@
-"""The spec checks of DESIGN.md as hypothesis properties, one function each.
+"""The spec checks (docs/items.md) as hypothesis properties, one function each.
 
 Each check is a plain function `(harness, settings) -> None` that raises a
 `DualWriteAssertion` (the shrunk example's operations and differences) when the

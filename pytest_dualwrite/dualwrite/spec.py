@@ -90,7 +90,7 @@ def _name_of(fn: Callable[..., Any]) -> str:
 
 @dataclass
 class DualWrite:
-    """One migration of records from `old` to `new`; see DESIGN.md "What a user writes"."""
+    """One migration of records from `old` to `new`; every argument is in docs/spec.md."""
 
     old: Any
     new: Any
@@ -306,10 +306,17 @@ class DualWrite:
                             f"{self.expand} (tables: {known})")
         return schema.table(name)
 
+    def _given(self, table: Table) -> str:
+        """The table's name as the spec spells it (the schema model folds case)."""
+        for name in (self.old, self.new):
+            if isinstance(name, str) and name.lower() == table.name:
+                return name
+        return table.name
+
     def _column(self, table: Table, col: str, side: str, prefix: str, label: str) -> None:
         if col.lower() not in table.column_names:
             raise SpecError(f"{prefix}{label}: {side} column {col!r} is not in table "
-                            f"{table.name!r} (columns: {', '.join(table.column_names)})")
+                            f"{self._given(table)!r} (columns: {', '.join(table.column_names)})")
 
     def _key_is_unique(self, table: Table, keys: list[str], side: str, prefix: str,
                        label: str) -> None:
@@ -318,15 +325,16 @@ class DualWrite:
             set(i.columns) for i in table.indexes if i.unique and not i.where]
         unique = [c for c in candidates if c and c <= wanted]
         if not unique:
-            raise SpecError(f"{prefix}{label}: key {keys} of {side} table {table.name!r} is not "
-                            "unique (no primary key, unique constraint or unique index on it)")
+            raise SpecError(f"{prefix}{label}: key {keys} of {side} table "
+                            f"{self._given(table)!r} is not unique (no primary key, unique "
+                            "constraint or unique index on it)")
         # UNIQUE lets many rows hold NULL: such a key names no one record, and the rows the
         # plugin generates would hold NULL keys. A primary key's columns are NOT NULL.
         nullable = [c for c in keys if table.column(c).nullable]
         if nullable and not any(c <= set(table.primary_key) for c in unique):
             raise SpecError(f"{prefix}{label}: key column {nullable[0]!r} of {side} table "
-                            f"{table.name!r} is nullable: UNIQUE allows many NULLs, so it "
-                            "names no one record (declare it NOT NULL)")
+                            f"{self._given(table)!r} is nullable: UNIQUE allows many NULLs, "
+                            "so it names no one record (declare it NOT NULL)")
 
 
 def _numbered(*versions: int | str) -> bool:
