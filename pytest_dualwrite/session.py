@@ -47,6 +47,7 @@ class Session:
         self.last_figures: dict[str, int] = {}  # what the item that just ran did
         self.report = Report()
         self.warnings: list[str] = []
+        self._described: dict[str, str] = {}
         self.bounds = Bounds(getattr(settings, "call_timeout", DEFAULT_CALL_TIMEOUT),
                              getattr(settings, "max_batches", DEFAULT_MAX_BATCHES))
 
@@ -86,6 +87,8 @@ class Session:
         """Where a backend's databases come from, before anything is started."""
         if name in self._backends:
             return self._backends[name].describe()
+        if name in self._described:  # closed already: as it was (the run's role named)
+            return self._described[name]
         if name == "sqlite":
             return "sqlite (embedded, temporary files)"
         choice = self.postgres_choice()
@@ -271,6 +274,7 @@ class Session:
     def close(self) -> list[str]:
         """Close every backend; return problems as lines (never raise at teardown)."""
         problems: list[str] = []
+        self._described.update({n: b.describe() for n, b in self._backends.items()})
         self._versions = self.server_versions()
         for name, backend in list(self._backends.items()):
             try:

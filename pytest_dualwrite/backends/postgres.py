@@ -171,7 +171,7 @@ class PostgresBackend(Backend):
     def describe(self) -> str:
         version = f" {self.server_version}" if self.server_version else ""
         text = f"postgres{version}, {self.origin}: {shown(self.url)}"
-        if self._admin is None:
+        if self.privileges is None:  # not connected yet
             return text
         return f"{text}; {roles.describe(self.role, self.privileges, self.unrestricted)}"
 
@@ -397,8 +397,7 @@ class PostgresBackend(Backend):
             try:
                 if self.role is not None:  # after its databases: it owns nothing any more
                     with self._admin.connect() as conn:
-                        roles.drop_role(conn, self.role)
-                    self.role = None
+                        roles.drop_role(conn, self.role)  # the name stays, for the report
             except sa.exc.DBAPIError as exc:
                 reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
                 raise RuntimeError(f"could not drop role {self.role}: {reason}") from None
