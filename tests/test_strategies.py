@@ -15,7 +15,6 @@ from hypothesis import find as _find
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from pytest_dualwrite import strategies
 from pytest_dualwrite.errors import SpecError
 from pytest_dualwrite.schema.model import (
     Check,
@@ -31,6 +30,7 @@ from pytest_dualwrite.strategies import (
     from_column,
     ignored_checks,
     register_type_strategy,
+    registry,
     row,
     rows,
     rows_for_tables,
@@ -339,7 +339,7 @@ def test_unknown_type_names_the_column_and_the_way_out() -> None:
 
 
 def test_register_type_strategy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(strategies, "_REGISTRY", dict(strategies._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     register_type_strategy("unknown", st.just(b"raw"))
     assert find(from_column(THINGS.column("blob")), lambda v: v is not None) == b"raw"
     register_type_strategy("string", lambda column, backend: st.just(backend))
