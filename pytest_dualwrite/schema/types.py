@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql as sa_pg
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from ..migrations.sqlite.spelling import logical as sqlite_logical
 from .model import ColumnType
 
 T = exp.DataType.Type
@@ -137,10 +138,15 @@ def from_type_text(text: str, dialect: str = "postgres") -> ColumnType:
     """Declared type text (what SQLite stored) as a `ColumnType`.
 
     Read as Postgres first: its vocabulary is the widest (`TIMESTAMPTZ`, `UUID`, `TEXT[]`),
-    and SQLite keeps whatever the migrations wrote. An empty declaration is `unknown`.
+    and SQLite keeps whatever the migrations wrote. The transpiler's own declarations
+    (`UUID_TEXT`, `JSONB_TEXT`, `INT_ARRAY`) read as the type they stand for. An empty
+    declaration is `unknown`.
     """
     if not text.strip():
         return ColumnType("unknown")
+    ours = sqlite_logical(text)
+    if ours is not None:
+        return from_sqlglot(ours)
     for read in dict.fromkeys(("postgres", dialect)):
         try:
             return from_sqlglot(exp.DataType.build(text, dialect=read, udt=True))
