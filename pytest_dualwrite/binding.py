@@ -28,8 +28,12 @@ from .schema.model import ColumnType
 __all__ = ["AwareDateTime", "SQLiteArray", "array_element", "sqlalchemy_table",
            "sqlalchemy_type"]
 
-# SQLAlchemy's own SQLite DATETIME layout, so an application's `sa.DateTime` reads it.
-_SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+def _sqlite_text(value: datetime) -> str:
+    """SQLAlchemy's own SQLite DATETIME layout (4-digit years, which `strftime` does not
+    promise), so an application's `sa.DateTime` reads what the plugin wrote."""
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
+            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
 
 
 class AwareDateTime(sa.types.TypeDecorator[datetime]):
@@ -49,7 +53,7 @@ class AwareDateTime(sa.types.TypeDecorator[datetime]):
             return value
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value.strftime(_SQLITE_FORMAT)
+        return _sqlite_text(value)
 
     def process_result_value(self, value: Any, dialect: sa.engine.Dialect) -> Any:
         if dialect.name != "sqlite" or value is None:

@@ -29,7 +29,8 @@ from ..backends.base import Backend
 from ..errors import DualWriteAssertion, MigrationError, SpecError
 from ..migrations.runner import Runner
 from ..schema.model import Schema
-from ..strategies import from_column, row, rows_for_tables, sqlalchemy_table
+from ..strategies import from_column, row, rows_for_tables, sqlalchemy_table, sqlalchemy_type
+from ..strategies.neighbours import neighbours
 from .compare import Comparison, describe
 from .normalize import normalize
 from .sides import Sides
@@ -247,9 +248,11 @@ class Harness:
         return self._tables[name]
 
     def keys_in_old(self, conn: sa.Connection) -> list[Any]:
+        """Keys as their logical type (uuid.UUID on SQLite too), as callables get them."""
         keys = self.spec.old_keys
-        source = sa.table(self.spec.old_table or "", *(sa.column(k) for k in keys))
-        rows = conn.execute(sa.select(*source.c).order_by(*source.c)).all()
+        typed = self.table(self.spec.old_table or "")
+        source = [typed.c[k] for k in keys]
+        rows = conn.execute(sa.select(*source).order_by(*source)).all()
         return [r[0] if len(keys) == 1 else tuple(r) for r in rows]
 
     def _parent_values(self, conn: sa.Connection, schema: Schema) -> dict[str, tuple[Any, ...]]:
@@ -259,7 +262,10 @@ class Harness:
         for fk in table.foreign_keys:
             if len(fk.columns) != 1 or fk.ref_table == table.name:
                 continue
-            ref = sa.table(fk.ref_table, sa.column(fk.ref_columns[0]))
+            ref_type = schema.table(fk.ref_table).column(fk.ref_columns[0]).type \
+                if schema.has_table(fk.ref_table) else None
+            ref = sa.table(fk.ref_table, sa.column(fk.ref_columns[0], sqlalchemy_type(
+                ref_type) if ref_type is not None else None))
             values = conn.execute(sa.select(ref.c[0]).distinct().order_by(ref.c[0])
                                   .limit(50)).scalars().all()
             if values:
@@ -399,16 +405,10 @@ class Harness:
                           log, "\n".join(problems))
 
     def _neighbours(self, key: Any) -> list[Any]:
-        """Neighbouring keys the key column can hold (an int4 key has no 2**31)."""
+        """Neighbouring keys of the key column's type (an int4 key has no 2**31)."""
         table = self.schema(self.live).table(self.spec.old_table or "")
-        columns = [table.column(k) for k in self.spec.old_keys]
-        out = []
-        for candidate in _neighbours(key):
-            values = candidate if isinstance(candidate, tuple) else (candidate,)
-            if all(_fits(v, c.type, self.backend.name) for v, c in
-                   zip(values, columns, strict=False)):
-                out.append(candidate)
-        return out
+        types = [table.column(k).type for k in self.spec.old_keys]
+        return neighbours(key, types, self.backend.name)
 
     def key_of(self, row: Mapping[str, Any]) -> Any:
         keys = self.spec.old_keys
@@ -516,31 +516,6 @@ def callable_failure(exc: UserCallableFailed, log: OperationLog) -> DualWriteAss
     return DualWriteAssertion(
         f"{exc.name} raised {type(exc.original).__name__}: {exc.original}",
         [("operations", log.render()), (f"traceback of {exc.name}", exc.traceback)])
-
-
-def _neighbours(key: Any) -> list[Any]:
-    """Keys next to an existing one: where off-by-one and prefix bugs live."""
-    if isinstance(key, bool):
-        return []
-    if isinstance(key, int):
-        return [key - 1, key + 1]
-    if isinstance(key, str):
-        return [key + "0", key[:-1]] if key else ["0"]
-    if isinstance(key, tuple):
-        return [(*key[:-1], n) for n in _neighbours(key[-1])]
-    return []
-
-
-def _fits(value: Any, column_type: Any, backend: str) -> bool:
-    """Whether a neighbour value fits the key column (integer range, VARCHAR length)."""
-    if isinstance(value, int) and not isinstance(value, bool) \
-            and column_type.family == "integer":
-        size = column_type.length or (8 if backend == "sqlite" else 4)
-        bound = 2 ** (size * 8 - 1)
-        return -bound <= value < bound
-    if isinstance(value, str) and column_type.length is not None:
-        return len(value) <= column_type.length
-    return True
 
 
 def _read_problems(old_label: str, key: Any, want: Mapping[str, Any] | None, got: Any,

@@ -65,7 +65,11 @@ def _round_micro(precision: int | None) -> Callable[[Any], Any]:
 
 
 def _timestamps(column: Column, backend: str) -> SearchStrategy[datetime]:
-    zones = _offsets() if column.type.timezone else st.none()
+    # Aware on both backends. On SQLite in UTC: SQLAlchemy's own DateTime (an application's)
+    # stores the wall time there and drops the offset, so only UTC keeps the instant.
+    zones: SearchStrategy[Any] = st.none()
+    if column.type.timezone:
+        zones = _offsets() if backend == "postgres" else st.just(timezone.utc)
     values = st.datetimes(MIN_DATETIME, MAX_DATETIME, timezones=zones)
     return values.map(_round_micro(column.type.precision))
 
