@@ -84,12 +84,26 @@ class SQLiteArray(sa.types.TypeDecorator[list[Any]]):
         super().__init__()
         self.element = element
 
+    def _documents(self, dialect: sa.engine.Dialect) -> bool:
+        """jsonb[]/json[] on Postgres: SQLAlchemy's ARRAY would read a list element as a
+        dimension (`[[]]` is "malformed array literal"), so elements go to the driver as
+        psycopg's Json/Jsonb and the driver's own array adaptation does the rest."""
+        return dialect.name == "postgresql" and isinstance(self.element, sa.JSON) \
+            and dialect.driver == "psycopg"
+
     def load_dialect_impl(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
+        if self._documents(dialect):
+            return dialect.type_descriptor(sa.types.NullType())
         if dialect.name == "postgresql":
             return dialect.type_descriptor(postgresql.ARRAY(self.element))
         return dialect.type_descriptor(sa.String())
 
     def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
+        if self._documents(dialect) and isinstance(value, list):
+            from psycopg.types.json import Json, Jsonb
+
+            wrap = Jsonb if isinstance(self.element, postgresql.JSONB) else Json
+            return [None if v is None else wrap(v) for v in value]
         if dialect.name == "postgresql" or value is None or isinstance(value, str):
             return value
         return json.dumps(value, default=_to_json)
