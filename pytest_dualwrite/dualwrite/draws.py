@@ -1,0 +1,127 @@
+"""What the application does, as hypothesis draws it: rows it writes, changes, keys.
+
+A mixin of the harness: the draws need its schema, spec and backend, and are cached on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from ..schema.model import Schema
+from ..strategies import from_column, row, sqlalchemy_type
+from ..strategies.neighbours import neighbours
+
+if TYPE_CHECKING:
+    from ..backends.base import Backend
+    from .spec import DualWrite
+
+
+class Draws:
+    """Strategies for writes, changes, keys and their neighbours."""
+
+    spec: DualWrite
+    backend: Backend
+    live: int
+    _write_strategies: dict[Any, SearchStrategy[dict[str, Any]]]
+    _fresh_keys: SearchStrategy[Any] | None
+    _chosen: SearchStrategy[set[str]] | None
+
+    if TYPE_CHECKING:
+        def schema(self, index: int | None = None) -> Schema: ...
+
+    def _parent_values(self, conn: sa.Connection, schema: Schema) -> dict[str, tuple[Any, ...]]:
+        """FK columns of a generated write: the parent keys that exist now."""
+        table = schema.table(self.spec.old_table or "")
+        out: dict[str, tuple[Any, ...]] = {}
+        for fk in table.foreign_keys:
+            if len(fk.columns) != 1 or fk.ref_table == table.name:
+                continue
+            ref_type = schema.table(fk.ref_table).column(fk.ref_columns[0]).type \
+                if schema.has_table(fk.ref_table) else None
+            ref = sa.table(fk.ref_table, sa.column(fk.ref_columns[0], sqlalchemy_type(
+                ref_type) if ref_type is not None else None))
+            values = conn.execute(sa.select(ref.c[0]).distinct().order_by(ref.c[0])
+                                  .limit(50)).scalars().all()
+            if values:
+                out[fk.columns[0]] = tuple(values)
+        return out
+
+    def write_strategy(self, conn: sa.Connection) -> SearchStrategy[dict[str, Any]]:
+        """One row the app writes at the live schema: every key column generated.
+
+        Built once per set of parent keys: building a row strategy resolves every column,
+        far dearer than drawing from it, and a state machine draws one per step.
+        """
+        schema = self.schema(self.live)
+        parents = self._parent_values(conn, schema)
+        cache_key = tuple(sorted(parents.items()))
+        strategy = self._write_strategies.get(cache_key)
+        if strategy is None:
+            table = schema.table(self.spec.old_table or "")
+            overrides: dict[str, Any] = {k: ... for k in self.spec.old_keys}
+            for column, values in parents.items():
+                choice: SearchStrategy[Any] = st.sampled_from(values)
+                overrides[column] = st.none() | choice if table.column(column).nullable \
+                    else choice
+            overrides.update(self.spec.strategies or {})
+            strategy = row(table, schema=schema, backend=self.backend.name,
+                           overrides=overrides)
+            if len(self._write_strategies) > 64:
+                self._write_strategies.clear()
+            self._write_strategies[cache_key] = strategy
+        return strategy
+
+    def changes_strategy(self, conn: sa.Connection) -> SearchStrategy[dict[str, Any]]:
+        """A non-empty subset of the mapped columns with new values."""
+        schema = self.schema(self.live)
+        table = schema.table(self.spec.old_table or "")
+        columns = list(self.spec.column_map) or [
+            c.name for c in table.columns
+            if c.name not in self.spec.old_keys and not c.autoincrement]
+        full = self.write_strategy(conn)
+        if self._chosen is None:
+            self._chosen = st.sets(st.sampled_from(columns), min_size=1) if columns \
+                else st.just(set())
+        return st.tuples(full, self._chosen).map(
+            lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
+
+    def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
+        """Mostly existing keys; sometimes a neighbour or a key that does not exist.
+
+        The same draws whatever `keys` holds (a branch, then an index or a fresh key), so
+        when the shrinker removes a row or a step, the choices after it still line up and
+        the shrink can be kept.
+        """
+        if self._fresh_keys is None:
+            table = self.schema(self.live).table(self.spec.old_table or "")
+            fresh: SearchStrategy[Any] = st.tuples(*(
+                from_column(table.column(k), backend=self.backend.name)
+                for k in self.spec.old_keys))
+            if len(self.spec.old_keys) == 1:
+                fresh = fresh.map(lambda t: t[0])
+            self._fresh_keys = fresh
+        fresh_keys = self._fresh_keys
+        near = [n for k in keys for n in self._neighbours(k)]
+
+        @st.composite
+        def pick(draw: st.DrawFn) -> Any:
+            branch = draw(st.integers(0, 3))  # 0-1 existing, 2 a neighbour, 3 fresh
+            pool = keys if branch < 2 else near if branch == 2 else []
+            if pool:
+                # Counted from the end, so it shrinks towards the last key (sorted): the
+                # one a batched backfill reaches last, where interleavings go wrong; and
+                # removing an earlier row leaves the choice pointing at the same key.
+                return pool[-1 - draw(st.integers(0, len(pool) - 1))]
+            return draw(fresh_keys)
+
+        return pick()
+
+    def _neighbours(self, key: Any) -> list[Any]:
+        """Neighbouring keys of the key column's type (an int4 key has no 2**31)."""
+        table = self.schema(self.live).table(self.spec.old_table or "")
+        types = [table.column(k).type for k in self.spec.old_keys]
+        return neighbours(key, types, self.backend.name)

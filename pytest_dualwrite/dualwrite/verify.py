@@ -1,0 +1,120 @@
+"""The checks an example ends with: the two sides equal, kept records unchanged, reads right.
+
+A mixin of the harness; each check counts what it verified and raises the story on a mismatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .compare import Comparison, describe
+from .normalize import normalize
+from .story import OperationLog, differences_of, failure, short
+
+if TYPE_CHECKING:
+    from ..schema.model import Schema
+    from .sides import Sides
+    from .spec import DualWrite
+
+
+class Verify:
+    """compare and the check_* helpers."""
+
+    spec: DualWrite
+    sides: Sides
+    live: int
+    contract: int | None
+
+    if TYPE_CHECKING:
+        from .harness import Stats
+
+        stats: Stats
+
+        def schema(self, index: int | None = None) -> Schema: ...
+        def table(self, name: str) -> sa.Table: ...
+        def keys_in_old(self, conn: sa.Connection) -> list[Any]: ...
+        def call(self, conn: sa.Connection, attr: str, *args: Any) -> Any: ...
+        def key_of(self, row: Mapping[str, Any]) -> Any: ...
+        def _neighbours(self, key: Any) -> list[Any]: ...
+
+    def compare(self, conn: sa.Connection) -> Comparison:
+        return self.sides.compare(conn, self.schema(self.live), self.schema(self.live))
+
+    def check_equal(self, conn: sa.Connection, log: OperationLog, when: str) -> None:
+        result = self.compare(conn)
+        self.stats.records_verified += result.counts.old_rows
+        if not result.equal:
+            self.stats.mismatches += 1
+            spec = self.spec
+            raise failure(f"{spec.label}: {spec.old_label} and {spec.new_label} differ {when}",
+                          log, describe(result, spec.old_label, spec.new_label),
+                          differences_of(result, spec.new_label))
+
+    def snapshot_new(self, conn: sa.Connection) -> Any:
+        return self.sides.keep_new(conn, self.schema(self.live))
+
+    def snapshot_old(self, conn: sa.Connection) -> Any:
+        return self.sides.keep(conn, "old", self.schema(self.live))
+
+    def check_unchanged(self, conn: sa.Connection, kept: Any, log: OperationLog,
+                        summary: str) -> None:
+        equal, details, count = self.sides.compare_kept(conn, kept, self.schema(self.live))
+        self.stats.records_verified += count
+        if not equal:
+            self.stats.mismatches += 1
+            raise failure(f"{self.spec.label}: {summary}", log, details)
+
+    def check_against(self, conn: sa.Connection, kept: Any, log: OperationLog,
+                      when: str) -> None:
+        schema = self.schema(self.contract) if self.contract else None
+        equal, details, count = self.sides.compare_kept(conn, kept, schema)
+        self.stats.records_verified += count
+        if not equal:
+            self.stats.mismatches += 1
+            raise failure(f"{self.spec.label}: records of {self.spec.old_label} lost or "
+                          f"changed in {self.spec.new_label} {when}", log, details)
+
+    def check_reads(self, conn: sa.Connection, log: OperationLog, when: str) -> None:
+        """`read(key)` for every key (and a missing neighbour) against the old row."""
+        spec = self.spec
+        schema = self.schema(self.live)
+        old = schema.table(spec.old_table or "")
+        typed = self.table(old.name)
+        fields = spec.fields
+        keys = self.keys_in_old(conn)
+        expected: dict[Any, dict[str, Any]] = {}
+        for r in conn.execute(sa.select(*(typed.c[f] for f in fields))).mappings():
+            expected[self.key_of(r)] = dict(r)
+        probes = keys + [n for k in keys[:1] for n in self._neighbours(k) if n not in expected]
+        problems: list[str] = []
+        for key in probes:
+            log.add(f"read(key={key!r}) {when}")
+            got = self.call(conn, "read", key)
+            want = expected.get(key)
+            problems += _read_problems(spec.old_label, key, want, got, fields, old)
+        self.stats.records_verified += len(keys)
+        if problems:
+            self.stats.mismatches += 1
+            raise failure(f"{spec.label}: the read path disagrees with {spec.old_label} {when}",
+                          log, "\n".join(problems))
+
+
+def _read_problems(old_label: str, key: Any, want: Mapping[str, Any] | None, got: Any,
+                   fields: list[str], table: Any) -> list[str]:
+    if want is None:
+        return [] if got is None else [f"key={key!r}: read returned {short(dict(got), 200)} "
+                                       f"but {old_label} has no such row"]
+    if got is None:
+        return [f"key={key!r}: read returned None but {old_label} has "
+                f"{short(dict(want), 200)}"]
+    out = []
+    for name in fields:
+        column_type = table.column(name).type
+        value = got.get(name) if isinstance(got, Mapping) else getattr(got, name, None)
+        if normalize(value, column_type) != normalize(want[name], column_type):
+            out.append(f"key={key!r}: {old_label}.{name}: old {want[name]!r} != read "
+                       f"{value!r}")
+    return out
