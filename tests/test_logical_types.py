@@ -209,3 +209,63 @@ def test_a_naive_uuid_app_is_green_on_every_backend(pytester: pytest.Pytester,
     assert outcomes.get("failed", 0) == 0, result.stdout.str()[-3000:]
     assert outcomes.get("passed", 0) >= 10 * len(backends)
     assert "Traceback" not in result.stdout.str()
+
+
+# --- drift gives no false answers (#11 defect 5, #18) ----------------------------------------
+
+DRIFT_SQL = """CREATE TABLE runs (
+    run_id   BIGSERIAL PRIMARY KEY,
+    ts       timestamptz NOT NULL,
+    score    double precision NOT NULL DEFAULT 0,
+    owner    uuid,
+    doc      jsonb
+);
+CREATE INDEX ix_runs_ts ON runs (ts DESC);
+CREATE INDEX ix_runs_owner ON runs (owner, ts);
+"""
+
+
+def drift_models(ts_order: str = "desc") -> sa.MetaData:
+    from sqlalchemy.dialects import postgresql
+
+    metadata = sa.MetaData()
+    runs = sa.Table(
+        "runs", metadata,
+        sa.Column("run_id", sa.BigInteger, primary_key=True),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("score", sa.Float, nullable=False, server_default="0.0"),
+        sa.Column("owner", sa.Uuid),
+        sa.Column("doc", postgresql.JSONB().with_variant(sa.JSON(), "sqlite")))
+    ts = runs.c.ts.desc() if ts_order == "desc" else runs.c.ts
+    sa.Index("ix_runs_ts", ts)
+    sa.Index("ix_runs_owner", runs.c.owner, runs.c.ts)
+    return metadata
+
+
+def _migrations_schema(engine: sa.Engine | None) -> Any:
+    from pytest_dualwrite.schema.from_sql import from_sql, split_text
+
+    if engine is None:
+        return from_sql(split_text(DRIFT_SQL, "postgres", "001_runs.sql"), "postgres")
+    engine = as_runner(engine)
+    migrate(engine, [DRIFT_SQL])
+    return from_database(engine)
+
+
+@pytest.mark.parametrize("where", ["static", "sqlite", "postgres"])
+def test_models_match_migrations_with_desc_float_default_and_bigserial(
+        where: str, request: pytest.FixtureRequest) -> None:
+    from pytest_dualwrite.schema.diff import diff
+    from pytest_dualwrite.schema.from_models import from_models
+
+    engine = None if where == "static" else request.getfixturevalue(
+        "sqlite_engine" if where == "sqlite" else "pg_engine")
+    migrations = _migrations_schema(engine)
+    dialect = "sqlite" if where == "sqlite" else "postgres"
+    assert diff(from_models(drift_models(), dialect=dialect), migrations) == []
+    index = next(i for i in migrations.table("runs").indexes if i.name == "ix_runs_ts")
+    assert index.columns == ("ts DESC",)
+    # ASC against DESC is a difference, and names the entry.
+    found = diff(from_models(drift_models("asc"), dialect=dialect), migrations)
+    assert sorted((d.object_name, d.expected, d.actual) for d in found) == [
+        ("(ts DESC)", "absent", "index"), ("(ts)", "index", "absent")], found

@@ -35,6 +35,7 @@ from .types import (
     canonical_sql,
     from_sqlalchemy,
     from_type_text,
+    index_entry,
     is_sequence_default,
 )
 
@@ -154,12 +155,16 @@ def _foreign_key(fk: dict[str, Any], default_schema: str | None) -> ForeignKey:
 
 def _index(info: dict[str, Any], dialect: str) -> Index:
     expressions = info.get("expressions") or []
+    sorting = info.get("column_sorting") or {}
     columns = []
     for position, column in enumerate(info["column_names"]):
+        text = column if column is not None else expressions[position]
+        descending = "desc" in sorting.get(text, ())
         if column is not None:
-            columns.append(column.lower())
+            columns.append(index_entry(column.lower(), descending))
         else:
-            columns.append(canonical_sql(expressions[position], dialect))
+            columns.append(index_entry(canonical_sql(expressions[position], dialect),
+                                       descending))
     options = info.get("dialect_options") or {}
     where = next((v for k, v in options.items() if k.endswith("_where") and v is not None), None)
     return Index(tuple(columns), unique=bool(info["unique"]),

@@ -12,6 +12,7 @@ from typing import Any
 import sqlglot
 
 from ..schema.model import Check, ForeignKey, Schema, Table
+from ..schema.types import entry_expression
 
 Row = dict[str, Any]
 
@@ -65,7 +66,9 @@ def _key_value(value: Any, backend: str, folded: bool, padded: bool) -> Any:
 
 
 def _indexed(entry: str) -> tuple[str, bool]:
-    """An index entry as (column, compared case-folded): `lower(email)` -> ("email", True)."""
+    """An index entry as (column, compared case-folded): `lower(email)` -> ("email", True);
+    the sort order (`ts DESC`) does not change which rows are equal."""
+    entry = entry_expression(entry)
     m = _CASE_FOLDED.match(entry)
     return (m.group(2).lower(), True) if m else (entry, False)
 
