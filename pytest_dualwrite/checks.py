@@ -24,6 +24,12 @@ def migrations_are_well_formed(session: Any, backend: Backend | None) -> list[st
     files the tool would run that the plugin cannot (a Flyway Java migration)."""
     runner = session.runner(backend.name if backend else session.settings.dialect)
     runner.prepare_all()
+    admin = getattr(backend, "admin", None)  # a Postgres server's engine
+    if admin is not None and runner.source == runner.target == "postgres":
+        from .migrations.server_syntax import check_with_server
+
+        # downs included: what sqlglot cannot read, the server parses (never runs)
+        check_with_server(admin(), runner)
     return list(runner.reading_notes)
 
 

@@ -192,8 +192,11 @@ def _collects_whole_project(config: pytest.Config, folder: Any) -> bool:
     """Migration checks join a run over directories, not one aimed at single files."""
     for arg in config.args:
         path = config.invocation_params.dir / arg.split("::")[0]
-        if path.is_dir() or path.resolve() == folder.resolve():
-            return True
+        try:
+            if path.is_dir() or path.resolve() == folder.resolve():
+                return True
+        except (OSError, RuntimeError):  # a symlink loop: pytest says so for the argument
+            continue
     return False
 
 

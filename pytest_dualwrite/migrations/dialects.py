@@ -33,6 +33,8 @@ from . import sqlite
 from .model import Migration, SqlSource, Statement, canonical_dialect
 from .splitter import _short, control, quiet_sqlglot, split
 from .sqlite.functions import install_sqlite_functions, register_sqlite_functions
+from .sqlite.identity import identity_added, identity_statements
+from .sqlite.inline import inline, sql_function
 
 __all__ = [
     "ApplyTimeStatement",
@@ -84,6 +86,7 @@ class TranspileContext:
     notes: list[Note] = field(default_factory=list)
     routines: dict[str, tuple[str, ...]] = field(default_factory=dict)  # skipped -> tables
     materialized: set[str] = field(default_factory=set)  # views, on SQLite plain ones
+    functions: dict[str, exp.Expr] = field(default_factory=dict)  # inlined on SQLite
 
     @property
     def skipped(self) -> list[Note]:
@@ -153,6 +156,9 @@ def _learn(statement: Statement, context: TranspileContext) -> None:
             sqlite.with_value(list(context.enums[enum]), value, position))
     tree = statement.expression
     kind = str(tree.args.get("kind") or "").upper() if tree is not None else ""
+    function = sql_function(statement.source_sql) if statement.opaque else None
+    if function is not None:
+        context.functions[function[0]] = function[1]
     if isinstance(tree, exp.Create) and kind == "TYPE":
         values = tree.expression
         if isinstance(values, exp.DataType) and values.this == exp.DataType.Type.ENUM:
@@ -239,7 +245,8 @@ def _transpiled(statement: Statement, target: str,
     if control(statement.source_sql.upper().split()[:3]) == "savepoint":
         return [statement]  # SAVEPOINT, RELEASE, ROLLBACK TO: spelled alike everywhere
     if statement.opaque and target == "sqlite" and (
-            _enum_value_added(statement) or _constraint_using_index(statement)):
+            _enum_value_added(statement) or _constraint_using_index(statement)
+            or identity_added(statement.source_sql)):
         return [ApplyTimeStatement(statement.sql, statement.path, statement.line,
                                    statement.source_sql, opaque=True)]
     if statement.opaque:
@@ -250,7 +257,10 @@ def _transpiled(statement: Statement, target: str,
                 f"{_stand_in_name(statement, target)} as a stand-in")
         if skip.routine:
             context.routines[skip.routine] = skip.tables
-        _note(context, statement, target, "skipped", skip.reason, skip.lossy,
+        reason = skip.reason
+        if sql_function(statement.source_sql) is not None:
+            reason += "; its calls are inlined (one SQL expression)"
+        _note(context, statement, target, "skipped", reason, skip.lossy,
               skip.tables if skip.lossy else ())
         return []
     try:
@@ -263,7 +273,7 @@ def _transpiled(statement: Statement, target: str,
                 tree.this.args["table"].name.lower() in context.materialized):
             raise sqlite.Skip("SQLite cannot index a view (a materialized view is a plain "
                               "view there)")
-        rewritten = sqlite.to_sqlite(tree, context.enums)
+        rewritten = sqlite.to_sqlite(inline(tree, context.functions), context.enums)
         out: list[Statement] = []
         for new in rewritten.trees:
             cls = ApplyTimeStatement if sqlite.needs_apply_time(new) else Statement
@@ -366,6 +376,9 @@ def sqlite_rebuild_statements(conn: Any, statement: Statement) -> list[str]:
         using = _constraint_using_index(statement)
         if using is not None:
             return sqlite.index_as_constraint(conn, *using)
+        identity = identity_added(statement.source_sql)
+        if identity is not None:
+            return identity_statements(conn, *identity)
         return sqlite.sqlite_rebuild_statements(conn, statement.expression)
     except (sqlite.Refused, sqlite.Unsupported) as exc:
         raise MigrationError(f"{statement.where}: sqlite refused the statement "

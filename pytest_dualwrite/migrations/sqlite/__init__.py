@@ -9,7 +9,11 @@ Split by concern, all working on sqlglot's expression tree:
 * `statements`: `to_sqlite(tree, enums)`, one statement into the SQLite statements that
   mean the same, or `Skip` / `Unsupported`;
 * `rebuild` and `table`: the ALTER TABLE forms SQLite lacks, done at apply time on the
-  table's current definition (`sqlite_rebuild_statements`), and enum widening.
+  table's current definition (`sqlite_rebuild_statements`), and enum widening;
+* `lateral`: LATERAL joins and `jsonb_array_elements` as SQLite reads them;
+* `inline`: one-expression SQL functions inlined where they are called;
+* `identity`: ADD GENERATED AS IDENTITY on SQLite's rowid;
+* `views`: views keeping their column names through a column rename.
 """
 
 from __future__ import annotations

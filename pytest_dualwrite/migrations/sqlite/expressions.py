@@ -3,6 +3,8 @@ zones and intervals, casts, arrays as JSON, `= ANY(ARRAY[...])`, JSON builders."
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from .indexes import BYTEWISE
@@ -15,6 +17,11 @@ RENAMED_FUNCTIONS = {
     "jsonb_array_length": "json_array_length", "jsonb_typeof": "json_type",
 }
 AGGREGATES_TO_JSON = {"jsonb_agg", "json_agg"}
+EXTRACT_FORMATS = {"year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M",
+                   "second": "%f", "dow": "%w", "doy": "%j", "epoch": "%s"}
+TO_JSON = {"to_jsonb", "to_json", "row_to_json"}
+JSON_KEY = re.compile(r"^[A-Za-z_]\w*$")
+SIMPLE_PATH = re.compile(r"^\$(\.[A-Za-z_]\w*|\[\d+\])+$")  # where jsonpath = SQLite's path
 TIME_FORMAT = "%Y-%m-%d %H:%M:%f000"  # what now() writes: microseconds, UTC
 UTC_NAMES = {"utc", "etc/utc", "gmt", "z", "+00", "+00:00"}
 INTERVAL_UNITS = {"year": "years", "mon": "months", "month": "months", "week": "weeks",
@@ -49,6 +56,9 @@ def _fix(node: exp.Expr) -> exp.Expr:
             exp.Literal.string(TIME_FORMAT), node.this, exp.Literal.string("unixepoch")])
     elif isinstance(node, exp.Anonymous) and node.name.lower() == "jsonb_set":
         return _json_set(node)
+    elif isinstance(node, exp.Anonymous) and node.name.lower() in TO_JSON and len(
+            node.expressions) == 1:
+        return _to_json(node)
     elif isinstance(node, exp.Anonymous) and node.name.lower() in RENAMED_FUNCTIONS:
         return exp.Anonymous(this=RENAMED_FUNCTIONS[node.name.lower()],
                              expressions=node.expressions)
@@ -62,8 +72,20 @@ def _fix(node: exp.Expr) -> exp.Expr:
             return node.this  # SQLite times are UTC already
     elif isinstance(node, (exp.Add, exp.Sub)) and _interval(node.expression):
         return _shift(node)
+    elif isinstance(node, exp.Sub) and isinstance(node.expression, exp.Literal) and (
+            node.expression.is_string and JSON_KEY.match(node.expression.name)):
+        # jsonb - 'key' (only a JSON value takes a word from it): the key removed
+        return exp.Anonymous(this="json_remove", expressions=[
+            node.this, exp.Literal.string(f'$."{node.expression.name}"')])
+    elif isinstance(node, exp.Anonymous) and node.name.lower() == "jsonb_path_exists" and len(
+            node.expressions) == 2 and isinstance(node.expressions[1], exp.Literal) and (
+            SIMPLE_PATH.match(node.expressions[1].name)):
+        return exp.Not(this=exp.Is(this=exp.Anonymous(this="json_type", expressions=[
+            node.expressions[0], node.expressions[1]]), expression=exp.null()))
     elif isinstance(node, exp.Cast):
         return _cast(node)
+    elif isinstance(node, exp.Extract) and node.name.lower() in EXTRACT_FORMATS:
+        return _extract(node.name.lower(), node.expression)
     elif isinstance(node, exp.Array) and len(node.expressions) == 1 and isinstance(
             node.expressions[0], exp.Select) and len(node.expressions[0].expressions) == 1:
         # ARRAY(SELECT x ...): the rows' values as a JSON array ('[]' for none, as '{}')
@@ -103,28 +125,61 @@ def _is_json_agg(node: exp.Expr) -> bool:
 def _json_agg(node: exp.Expr) -> exp.Expr:
     """`jsonb_agg(x)` or `array_agg(x)` (arrays are JSON text on SQLite) as
     `json_group_array` (the caller makes it NULL over no rows, as in Postgres); of a derived
-    table's alias (a row), each row a JSON object keyed by the derived table's columns."""
+    table's alias (a row), each row a JSON object keyed by the derived table's columns, also
+    when the row comes from a scalar subquery (`jsonb_agg((SELECT x FROM (...) x))`)."""
     if isinstance(node, exp.ArrayAgg):
         node = exp.Anonymous(this="array_agg", expressions=[node.this])
     (value,) = node.expressions or [exp.null()]
     select = node.find_ancestor(exp.Select)
-    if isinstance(value, exp.Column) and not value.table and select is not None:
-        derived = next((s for s in select.find_all(exp.Subquery)
-                        if s.alias_or_name.lower() == value.name.lower()), None)
-        inner = derived.this if derived is not None else None
-        if isinstance(inner, exp.Select):
-            pairs: list[exp.Expr] = []
-            for column in inner.expressions:
-                key = column.args.get("alias") or (
-                    column.this if isinstance(column, exp.Column) else None)
-                if not isinstance(key, exp.Identifier):
-                    break
-                name = key.name if key.quoted else key.name.lower()  # Postgres folds it
-                pairs += [exp.Literal.string(name), exp.column(key.name, value.name,
-                                                                quoted=True)]
-            else:
-                value = exp.Anonymous(this="json_object", expressions=pairs)
+    if isinstance(value, exp.Column) and select is not None:
+        value = _row_object(value, select) or value
+    elif isinstance(value, exp.Subquery) and isinstance(value.this, exp.Select) and len(
+            value.this.expressions) == 1 and isinstance(value.this.expressions[0], exp.Column):
+        query = value.this.copy()
+        row = _row_object(query.expressions[0], query)
+        if row is not None:  # a subquery's result is text: json() keeps it an object
+            query.expressions[0].replace(row)
+            value = exp.Anonymous(this="json", expressions=[exp.Subquery(this=query)])
     return exp.Anonymous(this="json_group_array", expressions=[value])
+
+
+def _row_object(value: exp.Column, select: exp.Select) -> exp.Expr | None:
+    """`json_object(...)` of the row `value` names: the alias of a derived table under
+    `select`, keyed by that table's columns as Postgres names them (None: not a row)."""
+    if value.table:
+        return None
+    derived = next((s for s in select.find_all(exp.Subquery)
+                    if s.alias_or_name.lower() == value.name.lower()), None)
+    inner = derived.this if derived is not None else None
+    if not isinstance(inner, exp.Select):
+        return None
+    pairs: list[exp.Expr] = []
+    for column in inner.expressions:
+        key = column.args.get("alias") or (
+            column.this if isinstance(column, exp.Column) else None)
+        if not isinstance(key, exp.Identifier):
+            return None
+        name = key.name if key.quoted else key.name.lower()  # Postgres folds it
+        field: exp.Expr = exp.column(key.name, value.name, quoted=True)
+        if isinstance(column.unalias(), (exp.Array, exp.ArrayAgg)) or _is_json_agg(
+                column.unalias()):
+            field = exp.Anonymous(this="json", expressions=[field])  # a JSON array, not text
+        pairs += [exp.Literal.string(name), field]
+    return exp.Anonymous(this="json_object", expressions=pairs)
+
+
+def _to_json(node: exp.Anonymous) -> exp.Expr:
+    """`to_jsonb(x)`: a row alias as a JSON object, a value as its JSON form
+    (json_quote: a string quoted, a number as is); NULL stays NULL, as Postgres'."""
+    (value,) = node.expressions
+    select = node.find_ancestor(exp.Select)
+    if isinstance(value, exp.Column) and select is not None:
+        row = _row_object(value, select)
+        if row is not None:
+            return row
+    quoted = exp.Anonymous(this="json_quote", expressions=[value.copy()])
+    return exp.If(this=exp.Is(this=value.copy(), expression=exp.null()), true=exp.null(),
+                  false=quoted)
 
 
 def _json_set(node: exp.Anonymous) -> exp.Expr:
@@ -137,6 +192,20 @@ def _json_set(node: exp.Anonymous) -> exp.Expr:
     dotted = "$" + "".join(f"[{k}]" if k.lstrip("-").isdigit() else f'."{k}"' for k in keys)
     return exp.Anonymous(this="json_set", expressions=[
         target, exp.Literal.string(dotted), exp.Anonymous(this="json", expressions=[value])])
+
+
+def _extract(unit: str, value: exp.Expr) -> exp.Expr:
+    """`EXTRACT(unit FROM t)` from SQLite's strftime; EPOCH in seconds with the
+    milliseconds SQLite keeps (`%s` plus the fraction of `%f`)."""
+    def part(fmt: str) -> exp.Expr:
+        return exp.Anonymous(this="strftime", expressions=[exp.Literal.string(fmt),
+                                                            value.copy()])
+    if unit == "epoch":
+        seconds = exp.Sub(this=exp.Add(this=part("%s"), expression=part("%f")),
+                          expression=part("%S"))
+        return exp.Cast(this=exp.Paren(this=seconds), to=exp.DataType.build("REAL"))
+    kind = "REAL" if unit == "second" else "INTEGER"
+    return exp.Cast(this=part(EXTRACT_FORMATS[unit]), to=exp.DataType.build(kind))
 
 
 def _cast(node: exp.Cast) -> exp.Expr:

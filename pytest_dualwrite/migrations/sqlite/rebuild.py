@@ -36,6 +36,7 @@ from .types import (
     not_null,
     parenthesize_default,
 )
+from .views import keep_view_columns
 
 
 def sqlite_rebuild_statements(conn: Any, alter: exp.Expr) -> list[str]:
@@ -157,7 +158,9 @@ class _Alter:
         single = self.alter.copy()
         single.set("exists", False)
         single.args["actions"][0].set("exists", False)
-        return [generate(single)]
+        views = keep_view_columns(self.conn, action.this.name) if isinstance(
+            action, exp.RenameColumn) else []
+        return [*views, generate(single)]
 
     def add_column(self) -> list[str] | None:
         column: exp.ColumnDef = self.action.copy()

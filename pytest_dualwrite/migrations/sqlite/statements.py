@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from .expressions import fix_expression
 from .indexes import fix_collation, fix_index, inline_index, unnamed
+from .lateral import unlateral
 from .table import columns_first
 from .types import (
     LIMIT_CHECK_SUFFIX,
@@ -57,7 +58,7 @@ def needs_apply_time(tree: exp.Expr) -> bool:
         return True
     if isinstance(action, exp.ColumnDef):
         return not native_add_column(action)
-    return not isinstance(action, (exp.RenameColumn, exp.AlterRename))
+    return not isinstance(action, exp.AlterRename)  # a column rename: views kept (views)
 
 
 class _Fixer:
@@ -98,6 +99,8 @@ class _Fixer:
             trees = self.alter(tree)
         elif isinstance(tree, exp.Insert):
             _insert_select(tree)
+        for t in trees:
+            unlateral(t)
         trees = [t.transform(fix_expression) for t in trees]
         for t in trees:
             for default in t.find_all(exp.DefaultColumnConstraint):

@@ -1,0 +1,3 @@
+-- parent first: Postgres refuses, other objects depend on it
+DROP TABLE collections;
+DROP TABLE files;
