@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .dualwrite.spec import DualWrite
+from .dualwrite.spec import Cutover, DualWrite
 from .errors import DualWriteAssertion, DualWriteError
 
 __version__ = "0.1.0"
 
-__all__ = ["DualWrite", "DualWriteAssertion", "DualWriteError", "__version__"]
+__all__ = ["Cutover", "DualWrite", "DualWriteAssertion", "DualWriteError", "__version__"]

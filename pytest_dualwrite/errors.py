@@ -8,18 +8,12 @@ as they are.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<tail>@)")
-
-
-def mask_password(text: str) -> str:
-    """Replace the password of every URL in `text` with `***`."""
-    return _PASSWORD_IN_URL.sub(lambda m: f"{m['head']}***{m['tail']}", text)
+from .secrets import mask as mask_password  # the one masking function, re-exported
 
 
 class DualWriteError(Exception):

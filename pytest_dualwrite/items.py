@@ -11,16 +11,42 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
+from _pytest._code.code import ReprFileLocation, TerminalRepr
 
+from . import progress
 from .backends.base import Backend
 from .errors import DualWriteAssertion, DualWriteError, connection_lost
 from .fixtures import backend_or_skip, get_session
 from .migrations.notes import item_notes
 from .report import ItemResult
+from .secrets import mask
 from .session import Session
+from .stories import story
 
 # A check raises on failure; it may return notes a pass carries (one line each).
 CheckFn = Callable[[Session, Backend], "list[str] | None"]
+
+
+class MaskedRepr(TerminalRepr):
+    """A failure's text with its passwords hidden, for the terminal, JUnit and xdist."""
+
+    def __init__(self, text: str, crash: ReprFileLocation | None) -> None:
+        self.text = text
+        if crash is not None:
+            crash = ReprFileLocation(crash.path, crash.lineno, mask(crash.message))
+        self.reprcrash = crash
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+
+def mask_report(report: pytest.TestReport) -> None:
+    """No password in a failure's text or its captured output."""
+    text = str(report.longrepr)
+    if mask(text) != text:
+        report.longrepr = MaskedRepr(mask(text), getattr(report.longrepr, "reprcrash", None))
+    report.sections = [(title, mask(body)) for title, body in report.sections]
 
 
 class DualWriteItem(pytest.Item):
@@ -49,7 +75,9 @@ class DualWriteItem(pytest.Item):
             if self.backend_name != "static" else None
         session.last_figures = {}
         try:
-            self.check_notes = list(self.check(session, backend) or [])  # type: ignore[arg-type]
+            with progress.showing(progress.for_terminal(self.config)):
+                self.check_notes = list(
+                    self.check(session, backend) or [])  # type: ignore[arg-type]
         finally:
             self.figures = dict(session.last_figures)
             self.notes = item_notes(session, self.backend_name, getattr(self.check, "spec", None))
@@ -66,10 +94,8 @@ class DualWriteItem(pytest.Item):
             ran = [f"\n--- {title} ---\n{body.rstrip()}" for title, body in value.sections
                    if title == "operations"] if isinstance(value, DualWriteAssertion) else []
             return "\n".join([str(lost), *ran])
-        if isinstance(excinfo.value, DualWriteAssertion | DualWriteError):
-            notes = getattr(excinfo.value, "__notes__", [])
-            return "\n".join([str(excinfo.value), *notes])
-        return super().repr_failure(excinfo, style=style)
+        told = story(excinfo.value)
+        return told if told is not None else super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         """The spec's file and line (what JUnit's xunit1 `file`/`line` and IDEs show), and

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from _pytest.runner import collect_one_node
 
+from .backends.cleanup import Owner
 from .dualwrite.spec import DualWrite
 from .errors import ConfigError, DualWriteError, SpecError
 from .fixtures import (
@@ -24,12 +25,16 @@ from .fixtures import (
     dualwrite_migrations,
     get_session,
 )
-from .items import ChecksNode, DualWriteItem, result_of
+from .items import ChecksNode, DualWriteItem, mask_report, result_of
 from .report import plain
+from .secrets import mask, remember_environment
 from .session import Session
 from .settings import SETTINGS, resolve
+from .switch_hint import SeenSpecs
 
 __all__ = ["dualwrite_backend", "dualwrite_db", "dualwrite_migrations"]
+
+_SEEN = pytest.StashKey[SeenSpecs]()
 
 
 def _cli_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -68,19 +73,24 @@ def pytest_configure(config: pytest.Config) -> None:
                    "sqlite: runs on the sqlite backend", "postgres: runs on the postgres backend"):
         config.addinivalue_line("markers", marker)
     if not config.getoption("dualwrite"):
+        config.stash[_SEEN] = SeenSpecs()
         return
+    remember_environment()
     cli = {s.dest: config.getoption(s.dest) for s in SETTINGS if s.cli is not None}
     ini = {s.ini: config.getini(s.ini) for s in SETTINGS if s.ini is not None}
     try:
         settings = resolve(cli, os.environ, ini)
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-dualwrite: {exc}") from None
-    session = Session(settings, rootdir=config.rootpath)
-    if settings.postgres_url and "postgres" in session.backend_names:
-        try:
-            session.postgres_choice()  # reads the URL: a malformed one is a usage error
-        except ConfigError as exc:
-            raise pytest.UsageError(f"pytest-dualwrite: {exc}") from None
+    # An xdist worker names and marks its databases as the controller's run.
+    owner = Owner.from_comment(getattr(config, "workerinput", {}).get("dualwrite_owner"))
+    session = Session(settings, rootdir=config.rootpath, owner=owner)
+    try:
+        problem = session.configuration_problem(config.invocation_params.dir)
+    except ConfigError as exc:  # a malformed URL
+        problem = str(exc)
+    if problem:
+        raise pytest.UsageError(f"pytest-dualwrite: {mask(problem)}")
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(_Results(session), "dualwrite-results")
     _cleanup_on_sigterm()
@@ -98,6 +108,9 @@ def _cleanup_on_sigterm() -> None:
         return  # someone else (xdist, the user) handles it
 
     def interrupt(signum: int, frame: Any) -> None:
+        # Once: a CI timeout signals the whole process group, often twice; a second
+        # interrupt would cut short the cleanup the first one started.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt("SIGTERM")
 
     signal.signal(signal.SIGTERM, interrupt)
@@ -116,7 +129,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
              if settings.source(s.name) != "default" and s.name != "backends"]
     if given:
         lines.append("  settings: " + ", ".join(given))
-    return lines
+    return [mask(line) for line in lines]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -163,8 +176,21 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
         return None
     session = get_session(collector.config)
     if session is None:
+        _seen(collector.config, f"{collector.nodeid}::{name}")
         return None
     return _spec_node(collector, name, obj, session)
+
+
+def _seen(config: pytest.Config, where: str) -> None:
+    seen = config.stash.get(_SEEN, None)
+    if seen is not None:
+        seen.add(where)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
+    """Without --dualwrite: one line naming the specs the run left out, and the switch."""
+    seen = config.stash.get(_SEEN, None)
+    return seen.line() if seen is not None else None
 
 
 class ConftestSpecs(pytest.File):
@@ -180,10 +206,16 @@ class ConftestSpecs(pytest.File):
 
 
 def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.name != "conftest.py" or get_session(parent.config) is None:
+    if file_path.name != "conftest.py":
         return None
     module = parent.config.pluginmanager.get_plugin(str(file_path))
     if module is None or not any(isinstance(v, DualWrite) for v in vars(module).values()):
+        return None
+    if get_session(parent.config) is None:
+        where = Path(os.path.relpath(file_path, parent.config.rootpath)).as_posix()
+        for name, value in vars(module).items():
+            if isinstance(value, DualWrite):
+                _seen(parent.config, f"{where}::{name}")
         return None
     return ConftestSpecs.from_parent(parent, path=file_path)
 
@@ -246,7 +278,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     session = get_session(item.config)
-    if session is None or not isinstance(item, DualWriteItem):
+    if session is None:
+        return report
+    if report.failed:
+        mask_report(report)
+    if not isinstance(item, DualWriteItem):
         return report
     if report.when == "call" or (report.when == "setup" and not report.passed):
         # On the report, not straight into ours: under xdist the item ran in a worker,
@@ -278,7 +314,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         # read as one more line of the last failure above them.
         terminalreporter.write_sep("=", "dualwrite warnings", yellow=True)
         for warning in session.warnings:
-            terminalreporter.write_line(f"dualwrite: {warning}", yellow=True)
+            terminalreporter.write_line(mask(f"dualwrite: {warning}"), yellow=True)
+    if session.cleanup_problems:
+        terminalreporter.write_sep("=", "dualwrite cleanup failed", red=True)
+        for problem in session.cleanup_problems:
+            terminalreporter.write_line(mask(f"dualwrite: could not clean up: {problem}"),
+                                        red=True)
     if not session.report.results or hasattr(config, "workerinput"):
         return  # an xdist worker: the controller prints and writes what it was sent
     for name in session.backend_names:
@@ -286,19 +327,59 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if config.get_verbosity() >= 0:
         terminalreporter.section("dualwrite")
         for line in session.report.lines():
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(mask(line))
     if session.settings.report:
-        path = Path(session.settings.report)
-        path = path if path.is_absolute() else config.invocation_params.dir / path
-        session.report.write(path, session.server_versions())
-        terminalreporter.write_line(f"dualwrite report: {path}")
+        path = session.report_path(config.invocation_params.dir)
+        try:
+            session.report.write(path, session.server_versions())
+        except OSError as exc:
+            terminalreporter.write_line(f"dualwrite: could not write the report {path}: "
+                                        f"{exc.strerror or exc}", red=True)
+        else:
+            terminalreporter.write_line(f"dualwrite report: {path}")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker names and marks its databases as this run's."""
+    session = get_session(node.config)
+    if session is not None:
+        node.workerinput["dualwrite_owner"] = session.owner.comment()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    """pytest-xdist: a worker that used Postgres, or died, may have left databases."""
+    session = get_session(node.config)
+    if session is not None and (error or getattr(node, "workeroutput", {}).get(
+            "dualwrite_postgres", True)):
+        session.workers_used_postgres = True
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
+    """Drop the run's databases before the summary, so a failure to is in it and fails the
+    run. A worker drops its own before telling the controller it is done (the controller
+    interrupts busy workers soon after); the controller then drops whatever is left."""
+    state = get_session(session.config)
+    worker = hasattr(session.config, "workerinput")
+    if state is not None and worker:
+        session.config.workeroutput["dualwrite_postgres"] = state.started("postgres")
+        state.finish(sweep=False)
+    result = yield
+    if state is not None and not worker:
+        sweep = "postgres" in state.backend_names and (
+            state.started("postgres") or state.workers_used_postgres)
+        if state.finish(sweep=sweep) and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    return result
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     session = get_session(config)
     if session is None:
         return
-    problems = session.close()
+    problems = session.close()  # after finish(): nothing is left; else (a usage error) now
     del config.stash[SESSION_KEY]
     if problems:
-        print("pytest-dualwrite: could not clean up: " + "; ".join(problems))
+        print(mask("pytest-dualwrite: could not clean up: " + "; ".join(problems)))

@@ -15,6 +15,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .secrets import mask_all
+
 FIGURES = ("examples", "rows_generated", "operations", "backfill_batches",
            "records_verified", "mismatches")
 
@@ -122,14 +124,27 @@ class Report:
         }
 
     def write(self, path: Path, server_versions: dict[str, str] | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.document(server_versions), indent=2, default=str) + "\n")
+        """Write the document (passwords masked); the folder must exist (checked at start)."""
+        document = mask_all(self.document(server_versions))
+        path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+
+
+def report_path_problem(path: Path) -> str | None:
+    """Why the report cannot be written at `path`, checked before the run spends its time;
+    folders are not created (a typo would scatter reports)."""
+    if path.is_dir():
+        example = str(path / "dualwrite.json")
+        return f"{str(path)!r} is a folder; give a file name (e.g. {example!r})"
+    if not path.parent.is_dir():
+        return f"the folder {str(path.parent)!r} does not exist; create it or pick another path"
+    return None
 
 
 def plain(result: ItemResult, server: str | None) -> dict[str, Any]:
     """A result in JSON types (as the report file will hold it), so pytest-xdist can carry
-    it from a worker to the controller on the item's report."""
-    return json.loads(json.dumps({"result": asdict(result), "server": server}, default=str))
+    it from a worker to the controller on the item's report; passwords masked."""
+    return mask_all(json.loads(json.dumps({"result": asdict(result), "server": server},
+                                          default=str)))
 
 
 _FIGURES_SCHEMA = {"type": "object",

@@ -11,7 +11,8 @@ from typing import Any
 
 import hypothesis
 
-from .backends.base import Backend
+from .backends.base import Backend, new_run_id
+from .backends.cleanup import Owner, this_owner
 from .backends.resolve import PostgresChoice, choose_postgres, start_postgres
 from .backends.sqlite import SqliteBackend
 from .dualwrite.harness import Harness, Stats
@@ -19,14 +20,22 @@ from .dualwrite.spec import DualWrite
 from .errors import BackendError, BackendUnavailable, ConfigError, DualWriteError
 from .migrations.model import Migration, canonical_dialect
 from .migrations.runner import Runner
-from .report import Report
+from .report import Report, report_path_problem
+from .secrets import remember_text
 from .settings import Settings
 
 
 class Session:
-    def __init__(self, settings: Settings, rootdir: Path | None = None) -> None:
+    def __init__(self, settings: Settings, rootdir: Path | None = None,
+                 owner: Owner | None = None) -> None:
         self.settings = settings
         self.rootdir = rootdir or Path.cwd()
+        remember_text(settings.postgres_url)  # never printed, whatever form it takes
+        # The run every database is named and marked after: under xdist the controller's.
+        self.owner = owner or this_owner(new_run_id())
+        self.cleanup_problems: list[str] = []
+        self.workers_used_postgres = False  # an xdist worker said so, or died
+        self._versions: dict[str, str] = {}
         self._backends: dict[str, Backend] = {}
         self._failed: dict[str, DualWriteError] = {}
         self._postgres_choice: PostgresChoice | None = None
@@ -50,6 +59,24 @@ class Session:
                 bin_search=self.settings.postgres_bin,
             )
         return self._postgres_choice
+
+    def configuration_problem(self, invocation_dir: Path | None = None) -> str | None:
+        """A setting this run cannot work with, as one line (None when all is well)."""
+        if self.settings.report:
+            problem = report_path_problem(self.report_path(invocation_dir))
+            if problem:
+                return f"{self.settings.where('report')}: {problem}"
+        if "postgres" in self.backend_names and (
+                self.settings.postgres_url or self.settings.postgres_required()):
+            choice = self.postgres_choice()  # a malformed URL raises ConfigError
+            if choice.kind == "none" and self.settings.postgres_required():
+                return (f"{self.settings.where('backends')} asks for postgres, which is not "
+                        f"available: {'; '.join(choice.tried)}")
+        return None
+
+    def report_path(self, invocation_dir: Path | None = None) -> Path:
+        path = Path(self.settings.report)
+        return path if path.is_absolute() else (invocation_dir or Path.cwd()) / path
 
     def describe(self, name: str) -> str:
         """Where a backend's databases come from, before anything is started."""
@@ -80,16 +107,20 @@ class Session:
         if name == "sqlite":
             from .migrations.dialects import register_sqlite_functions
 
-            return SqliteBackend(on_connect=register_sqlite_functions)
+            sqlite = SqliteBackend(on_connect=register_sqlite_functions)
+            sqlite.join(self.owner)
+            return sqlite
         if name == "postgres":
             backend = start_postgres(self.postgres_choice())
+            backend.join(self.owner)
             backend.admin()  # type: ignore[attr-defined]  # connect now: fail with one line
             self._leftovers(backend)
             return backend
         raise BackendUnavailable(f"unknown backend {name!r}")
 
     def migrations_folder(self) -> Path | None:
-        folder = self.settings.migrations
+        """The history's path: a migrations folder, or an Alembic ini (or folder)."""
+        folder = self.settings.migrations or getattr(self.settings, "alembic", None)
         if not folder:
             return None
         path = Path(folder)
@@ -100,6 +131,10 @@ class Session:
         folder = self.migrations_folder()
         if folder is None:
             return None
+        if self._migrations is None and getattr(self.settings, "alembic", None):
+            from .migrations.readers.alembic import read_alembic
+
+            self._migrations = read_alembic(folder)
         if self._migrations is None:
             from .migrations.discovery import discover
 
@@ -120,6 +155,10 @@ class Session:
             migrations, dialect = found
             self._runners[backend_name] = Runner(migrations, dialect, backend_name)
         return self._runners[backend_name]
+
+    def source_dialect(self) -> str:
+        """The dialect the migrations are written in."""
+        return canonical_dialect(self.settings.dialect)
 
     def harness(self, spec: DualWrite, backend: Backend) -> Harness:
         """One harness per spec and backend: its templates and schemas are reused."""
@@ -159,19 +198,33 @@ class Session:
         self.last_figures = {k: now[k] - before.get(k, 0) for k in now}
 
     def _leftovers(self, backend: Backend) -> None:
-        """Report (and with --dualwrite-drop-stale, drop) databases of killed runs."""
-        stale = backend.stale_databases()  # type: ignore[attr-defined]
-        if stale and self.settings.drop_stale:
-            backend.drop_named(stale)  # type: ignore[attr-defined]
-            self.warnings.append(f"dropped {len(stale)} stale dualwrite_* database(s) left "
-                                 f"by interrupted runs: {', '.join(stale)}")
-        elif stale:
-            self.warnings.append(f"{len(stale)} stale dualwrite_* database(s) left by "
-                                 f"interrupted runs: {', '.join(stale)}; drop them with "
+        """Report (and with --dualwrite-drop-stale, drop) databases of runs that are over."""
+        found = backend.leftovers()  # type: ignore[attr-defined]
+        if found.stale and self.settings.drop_stale:
+            failed = backend.drop_named(found.stale)  # type: ignore[attr-defined]
+            self.warnings.append(f"dropped {len(found.stale) - len(failed)} stale dualwrite_* "
+                                 "database(s) of runs whose process is gone: "
+                                 f"{', '.join(found.stale)}")
+            self.warnings += [f"could not drop stale {line}" for line in failed]
+        elif found.stale:
+            self.warnings.append(f"{len(found.stale)} stale dualwrite_* database(s) left by "
+                                 f"interrupted runs (their process is gone): "
+                                 f"{', '.join(found.stale)}; drop them with "
                                  "--dualwrite-drop-stale")
+        if found.elsewhere:
+            self.warnings.append(f"{len(found.elsewhere)} dualwrite_* database(s) of runs on "
+                                 "other hosts, left alone (whether their run is over cannot "
+                                 f"be checked from here): {', '.join(found.elsewhere)}")
+        if found.unknown:
+            self.warnings.append(f"{len(found.unknown)} dualwrite_* database(s) with no owner "
+                                 "recorded (an older version or another tool), left alone: "
+                                 f"{', '.join(found.unknown)}")
+
+    def started(self, name: str) -> bool:
+        return name in self._backends
 
     def server_versions(self) -> dict[str, str]:
-        versions = {}
+        versions = dict(self._versions)
         for name, backend in self._backends.items():
             version = getattr(backend, "server_version", None)
             if name == "sqlite":
@@ -185,6 +238,7 @@ class Session:
     def close(self) -> list[str]:
         """Close every backend; return problems as lines (never raise at teardown)."""
         problems: list[str] = []
+        self._versions = self.server_versions()
         for name, backend in list(self._backends.items()):
             try:
                 backend.close()
@@ -192,6 +246,39 @@ class Session:
                 problems.append(f"{name}: {exc}")
         self._backends.clear()
         return problems
+
+    def finish(self, *, sweep: bool) -> list[str]:
+        """Close the backends; with `sweep` (the run's main process), also drop whatever
+        databases of this run are still on the server: an xdist worker's that was killed
+        or interrupted before it could. The problems, as lines, are also kept in
+        `cleanup_problems` for the summary."""
+        problems = self.close()
+        if sweep:
+            problems += self._sweep()
+        self.cleanup_problems += problems
+        return problems
+
+    def _sweep(self) -> list[str]:
+        from .backends.postgres import PostgresBackend, parse_url
+
+        choice = self.postgres_choice()
+        if choice.kind != "url" or choice.url is None:
+            return []  # a server we started ourselves is gone with its databases
+        backend = PostgresBackend(parse_url(choice.url), origin="url")
+        backend.join(self.owner)
+        try:
+            dropped, failed = backend.drop_run(self.owner.run)
+        except DualWriteError as exc:
+            return [f"postgres: could not check for this run's databases: {exc}"]
+        except Exception as exc:
+            return [f"postgres: could not check for this run's databases: {exc}"]
+        finally:
+            backend.close()
+        if dropped:
+            self.warnings.append(f"dropped {len(dropped)} database(s) of this run that a "
+                                 "worker left (it was interrupted or killed): "
+                                 f"{', '.join(dropped)}")
+        return [f"postgres: could not drop {line}" for line in failed]
 
 
 __all__ = ["BackendError", "BackendUnavailable", "Session"]

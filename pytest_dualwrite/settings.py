@@ -7,8 +7,10 @@ No pytest import: the plugin hands in three plain mappings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 from .errors import ConfigError
@@ -16,6 +18,13 @@ from .migrations.model import canonical_dialect
 
 KNOWN_BACKENDS = ("sqlite", "postgres")
 BACKEND_ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite"}
+
+
+class Names(tuple):  # type: ignore[type-arg]
+    """Parsed names that remember how they were written (`all` vs `postgres`), also when
+    argparse parsed them before `resolve` sees them."""
+
+    raw: str = ""
 
 
 def parse_backends(value: str) -> tuple[str, ...]:
@@ -32,7 +41,12 @@ def parse_backends(value: str) -> tuple[str, ...]:
         names.append(name)
     if not names:
         raise ValueError("no backend named (choose from sqlite, postgres, all)")
-    return tuple(dict.fromkeys(names))
+    parsed = Names(dict.fromkeys(names))
+    parsed.raw = value
+    return parsed
+
+
+MAX_EXAMPLES = 1_000_000  # hypothesis takes any int; more than this would never end
 
 
 def parse_positive_int(value: str) -> int:
@@ -42,6 +56,8 @@ def parse_positive_int(value: str) -> int:
         raise ValueError(f"{value!r} is not a whole number") from None
     if number < 1:
         raise ValueError(f"{value!r} must be at least 1")
+    if number > MAX_EXAMPLES:
+        raise ValueError(f"{value!r} is more than {MAX_EXAMPLES:,} (a run would never end)")
     return number
 
 
@@ -56,6 +72,27 @@ def parse_bool(value: str) -> bool:
 
 def parse_list(value: str) -> tuple[str, ...]:
     return tuple(part for part in value.replace(",", " ").split() if part)
+
+
+DRIFT_KINDS = ("table", "column", "type", "nullable", "default", "primary_key", "unique",
+               "foreign_key", "check", "index", "enum")
+_GLOB_NAME = re.compile(r"[\w$*?\[\]!\-]+(\.[\w$*?\[\]!\-]+)*")
+
+
+def parse_drift_ignore(value: str) -> tuple[str, ...]:
+    """Rules `table`, `table.column` or `kind:<kind>` (globs allowed): anything else is a
+    typo that would silently ignore nothing."""
+    rules = parse_list(value)
+    for rule in rules:
+        kind, colon, pattern = rule.partition(":")
+        if colon:
+            if kind.lower() != "kind" or not any(fnmatchcase(k, pattern.lower())
+                                                 for k in DRIFT_KINDS):
+                raise ValueError(f"{rule!r} is not a rule: use table, table.column or "
+                                 f"kind:<{'|'.join(DRIFT_KINDS)}>")
+        elif not _GLOB_NAME.fullmatch(rule):
+            raise ValueError(f"{rule!r} is not a rule: use table, table.column or kind:index")
+    return rules
 
 
 def parse_text(value: str) -> str:
@@ -105,24 +142,29 @@ SETTINGS: tuple[Setting, ...] = (
             parse_text, "write a JSON report of the run to this path"),
     Setting("migrations", "--dualwrite-migrations", "DUALWRITE_MIGRATIONS",
             "dualwrite_migrations", None, parse_text, "folder of numbered migrations"),
+    Setting("alembic", "--dualwrite-alembic", "DUALWRITE_ALEMBIC", "dualwrite_alembic", None,
+            parse_text, "alembic.ini, or a folder with env.py and versions/: the revisions "
+            "are the history (instead of dualwrite_migrations)"),
     Setting("dialect", "--dualwrite-dialect", "DUALWRITE_DIALECT", "dualwrite_dialect",
             "postgres", parse_dialect, "dialect the .sql migrations are written in"),
     Setting("models", "--dualwrite-models", "DUALWRITE_MODELS", "dualwrite_models", None,
             parse_text, "SQLAlchemy MetaData or declarative base, as pkg.module:Base"),
     Setting("allow_gaps", None, None, "dualwrite_allow_gaps", False, parse_bool,
             "allow gaps in migration numbering"),
-    Setting("drift_ignore", None, None, "dualwrite_drift_ignore", (), parse_list,
+    Setting("drift_ignore", None, None, "dualwrite_drift_ignore", (), parse_drift_ignore,
             "drift ignore rules: table, table.column or kind:index"),
     Setting("drop_stale", "--dualwrite-drop-stale", None, None, False, parse_bool,
             "drop dualwrite_* databases left behind by earlier, interrupted runs"),
 )
 
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)
 class Resolved:
     value: Any
     source: str  # "cli" | "env" | "ini" | "default"
+    raw: str | None = None  # as the user wrote it
 
 
 @dataclass
@@ -139,6 +181,18 @@ class Settings:
 
     def source(self, name: str) -> str:
         return self.values[name].source
+
+    def where(self, name: str) -> str:
+        """The option, variable or ini key the value came from, to name in an error."""
+        setting = next(s for s in SETTINGS if s.name == name)
+        return _where(setting, self.source(name))
+
+    def postgres_required(self) -> bool:
+        """Postgres named on purpose (not through `all` nor the default): a run that cannot
+        have it is an error, not a skip."""
+        raw = self.values["backends"].raw or ""
+        return any(BACKEND_ALIASES.get(w.lower(), w.lower()) == "postgres"
+                   for w in raw.replace(",", " ").split())
 
 
 def _where(setting: Setting, source: str) -> str:
@@ -166,15 +220,20 @@ def resolve(
                 continue
             if isinstance(raw, list):
                 raw = " ".join(raw)
-            if not isinstance(raw, str):
-                settings.values[setting.name] = Resolved(raw, source)
+            if not isinstance(raw, str):  # parsed by argparse already
+                settings.values[setting.name] = Resolved(raw, source, getattr(raw, "raw", None))
                 break
             try:
                 value = setting.parse(raw)
             except ValueError as exc:
                 raise ConfigError(f"{_where(setting, source)}: {exc}") from None
-            settings.values[setting.name] = Resolved(value, source)
+            settings.values[setting.name] = Resolved(value, source, raw)
             break
         else:
             settings.values[setting.name] = Resolved(setting.default, "default")
+    if settings.migrations and settings.alembic:
+        raise ConfigError(
+            f"{_where(SETTINGS_BY_NAME['alembic'], settings.source('alembic'))} and "
+            f"{_where(SETTINGS_BY_NAME['migrations'], settings.source('migrations'))} are "
+            "both set: a history is either a migrations folder or an Alembic one; keep one")
     return settings

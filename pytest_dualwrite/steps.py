@@ -1,27 +1,42 @@
 """`each_step_preserves_rows`: data generated at version N survives migration N+1.
 
-For every step, hypothesis generates rows for every table at N (types, lengths, NOT NULL,
-UNIQUE, FK order), copies each table into a temporary table, applies the step, and asks
-the database whether every kept row is still there, column by column for the columns
-that survive (renames followed). A dropped table or column that held data fails unless
-the migration declares it (`-- dualwrite: drops accounts.display_name`).
+For every step, hypothesis generates rows at N (types, lengths, NOT NULL, UNIQUE, FK
+order) for the tables the step may change (`step_tables`), copies each into a temporary
+table, applies the step, and asks the database whether every kept row is still there,
+column by column for the columns that survive (renames followed). A dropped table or
+column that held data fails unless the migration declares it
+(`-- dualwrite: drops accounts.display_name`). A step that touches no table holding rows
+(a new table, an index, a view) is applied without examples.
+
+On Postgres one database walks the history once (DDL is transactional: every example is
+rolled back); elsewhere each step's template is a clone of the previous one plus a step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import hypothesis
 import sqlalchemy as sa
 import sqlglot.expressions as exp
+from hypothesis.database import InMemoryExampleDatabase
 
-from .backends.base import Backend
+from .backends.base import Backend, Database
 from .dualwrite.compare import Projection, compare, create_temp_as, describe
-from .errors import DualWriteAssertion
-from .migrations.model import Migration, Statement
+from .errors import DualWriteAssertion, DualWriteError, MigrationError
+from .migrations.model import Migration, PythonStep, Statement
 from .migrations.runner import Runner
-from .schema.model import Schema
+from .schema.model import Schema, Table
+from .step_tables import tables_touched
 from .strategies import rows_for_tables, sqlalchemy_table
+
+# Rows per table per example. Two already show a lost UNIQUE or a collision; more multiply
+# what hypothesis draws and what it tries while shrinking a failure (most of the time of
+# a failing history), and they find nothing the next example's few rows would not.
+STEP_ROWS = 4
 
 
 def renames(statements: list[Statement]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
@@ -57,61 +72,242 @@ def _reflect(conn: sa.Connection) -> Schema:
     return from_database(conn)
 
 
-def check_steps(session: Any, backend: Backend) -> None:
+def check_steps(session: Any, backend: Backend, *, keep_going: bool = False
+                ) -> list[Exception]:
+    """Check every step; raise at the first that loses rows (or, with `keep_going`, a
+    benchmark's mode, collect each failure, apply that step as a deploy would, go on)."""
     runner: Runner = session.runner(backend.name)
     settings = session.hypothesis_settings()
     steps = len(runner.migrations)
     # Share the run's examples among the steps, at least 10 each.
     per_step = max(10, settings.max_examples // max(steps, 1))
     step_settings = hypothesis.settings(settings, max_examples=per_step)
-    for position in range(1, steps):
-        _check_step(runner, backend, position, step_settings)
+    walk = _walk_one_database if backend.name == "postgres" else _walk_templates
+    return walk(runner, backend, step_settings, keep_going)
 
 
-def _check_step(runner: Runner, backend: Backend, position: int,
-                settings: hypothesis.settings) -> None:
-    migration = runner.migrations[position]
-    key = ("steps", id(runner), position)
+@dataclass
+class _Step:
+    """One step to check: the schema before and after it, and the tables to fill."""
 
-    def build(db: Any) -> None:
-        runner.migrate_to_index_engine(db.engine, position)
+    runner: Runner
+    migration: Migration
+    before: Schema
+    after: Schema
+    names: list[str]
+    backend: str
+    copies_ready: bool = False  # the empty kept copies exist: examples fill them
 
-    template = backend.template(key, build)
-    schema = _reflect_engine(template.engine)
-    names = [t.name for t in schema.tables if t.name not in runner.own_tables]
-    if not names:
-        return
-    table_renames, column_renames = renames(runner.statements(migration, "up"))
-    # A step that fails on empty tables fails whatever the rows: say so in its one line
-    # (file:line, the server's message), not under a hypothesis example of no rows.
-    with backend.checkout(key, build) as conn:
-        runner.apply(conn, migration)
-    strategy = rows_for_tables(schema, names, backend=backend.name)
 
-    @hypothesis.settings(settings)
-    @hypothesis.given(rows=strategy)
-    def step_keeps_rows(rows: dict[str, list[dict[str, Any]]]) -> None:
-        with backend.checkout(key, build) as conn:
-            kept: dict[str, Projection] = {}
-            for name, batch in rows.items():
-                table = sqlalchemy_table(schema.table(name))
-                if batch:
+def _kept_name(table: str) -> str:
+    return f"dw_step_{table}"
+
+
+@contextmanager
+def _kept_copies(conn: sa.Connection, schema: Schema, names: list[str]) -> Iterator[None]:
+    """Empty temporary copies of the tables, made once for a step's examples (each
+    example fills them and its rollback empties them), dropped after."""
+    with conn.begin():
+        for name in names:
+            table = sqlalchemy_table(schema.table(name))
+            create_temp_as(conn, _kept_name(name), sa.select(*table.c).where(sa.false()))
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        with conn.begin():
+            for name in names:
+                quoted = conn.dialect.identifier_preparer.quote(_kept_name(name))
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{quoted}")
+
+
+def _scope(runner: Runner, migration: Migration, before: Schema,
+           conn: sa.Connection) -> list[str]:
+    """The tables at N (in insert order) whose rows the step may change or refuse."""
+    own = runner.own_tables
+    touched = tables_touched(runner.statements(migration, "up"), before,
+                             lambda: _has_triggers(conn))
+    if isinstance(migration.up, PythonStep):
+        touched = {t.name for t in before.tables}  # code: anything
+    return [t.name for t in before.tables if t.name in touched and t.name not in own]
+
+
+def _has_triggers(conn: sa.Connection) -> bool:
+    """Whether a user trigger (or, on Postgres, a rule) could redirect a write."""
+    if conn.dialect.name == "postgresql":
+        sql = ("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal) OR EXISTS "
+               "(SELECT 1 FROM pg_rules WHERE schemaname <> 'pg_catalog')")
+    elif conn.dialect.name == "sqlite":
+        sql = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger')"
+    else:
+        return True
+    return bool(conn.exec_driver_sql(sql).scalar())
+
+
+def _walk_one_database(runner: Runner, backend: Backend, settings: hypothesis.settings,
+                       keep_going: bool) -> list[Exception]:
+    """Postgres: one database and one connection walk the history once.
+
+    DDL is transactional there, so each step is tried in a transaction (a step that fails
+    on empty tables says so in its own line), each example inserts, migrates and compares
+    in a transaction rolled back after it, and only then is the step applied for good: N
+    steps cost about one upgrade plus the examples, not one database built per step.
+    """
+    failures: list[Exception] = []
+    db = backend.create_database()
+    try:
+        with db.engine.connect() as conn:
+            runner.migrate_to_index(conn, 1)
+            before: Schema | None = None  # None: not read since the last step
+            for position in range(1, len(runner.migrations)):
+                migration = runner.migrations[position]
+                if not _may_need_rows(runner, migration, conn):
+                    runner.apply(conn, migration)  # a new table, an index: nothing to fill
+                    before = None
+                    continue
+                with conn.begin() as trial:
+                    if before is None:
+                        before = _reflect(conn)
+                    names = _scope(runner, migration, before, conn)
+                    runner.apply(conn, migration)
+                    after = _reflect(conn)
+                    if names:
+                        trial.rollback()
+                if not names:  # the trial, committed, was the step
+                    before = after
+                    continue
+
+                @contextmanager
+                def example(conn: sa.Connection = conn) -> Iterator[sa.Connection]:
+                    transaction = conn.begin()
                     try:
-                        with conn.begin_nested():
-                            conn.execute(sa.insert(table), batch)
-                    except (sa.exc.IntegrityError, sa.exc.DataError):
-                        hypothesis.reject()
-                temp = f"dw_step_{name}"
-                create_temp_as(conn, temp, sa.select(*table.c))
-                source = sa.table(temp, *(sa.column(c.name) for c in table.c))
-                kept[name] = Projection(sa.select(*source.c), f"{name} before")
+                        yield conn
+                    finally:
+                        if transaction.is_active:
+                            transaction.rollback()
+
+                step = _Step(runner, migration, before, after, names, backend.name, True)
+                with _kept_copies(conn, before, names):
+                    _run_examples(step, settings, example, keep_going, failures)
+                runner.apply(conn, migration)
+                before = after
+    finally:
+        backend.drop(db)
+    return failures
+
+
+def _may_need_rows(runner: Runner, migration: Migration, conn: sa.Connection) -> bool:
+    """Whether the step may touch a table that exists, asked with the table names alone
+    (one query) so that a step adding a table or an index costs no schema read."""
+    names = [n for n in sa.inspect(conn).get_table_names() if n not in runner.own_tables]
+    bare = Schema(tables=tuple(Table(n, ()) for n in names))
+    try:
+        return bool(_scope(runner, migration, bare, conn))
+    finally:
+        conn.rollback()
+
+
+def _walk_templates(runner: Runner, backend: Backend, settings: hypothesis.settings,
+                    keep_going: bool) -> list[Exception]:
+    """Other backends: a template database per step, each a clone of the one before moved
+    on by one step; every example is a checkout of it."""
+    failures: list[Exception] = []
+    previous: Database | None = None
+    for position in range(1, len(runner.migrations)):
+        migration = runner.migrations[position]
+        key = ("steps", id(runner), position)
+
+        def build(db: Database, position: int = position) -> None:
+            runner.migrate_to_index_engine(db.engine, position)
+
+        template = (backend.template(key, build) if previous is None
+                    else backend.template_from(key, previous, build))
+        previous = template
+        before = _reflect_engine(template.engine)
+        # A step that fails on empty tables fails whatever the rows: say so in its one line
+        # (file:line, the server's message), not under a hypothesis example of no rows.
+        with backend.checkout(key, build) as conn:
+            names = _scope(runner, migration, before, conn)
             runner.apply(conn, migration)
             after = _reflect(conn)
+        if names:
+            step = _Step(runner, migration, before, after, names, backend.name)
+            _run_examples(step, settings, lambda key=key, build=build: backend.checkout(
+                key, build), keep_going, failures)
+    return failures
+
+
+def _run_examples(step: _Step, settings: hypothesis.settings,
+                  example: Callable[[], AbstractContextManager[sa.Connection]],
+                  keep_going: bool, failures: list[Exception]) -> None:
+    try:
+        _examples(step, settings, example)
+    except Exception as exc:
+        if not keep_going:
+            raise
+        known = isinstance(exc, (DualWriteError, DualWriteAssertion))
+        failures.append(exc if known else DualWriteError(
+            f"{step.migration.label}: {type(exc).__name__}: {exc}"))
+
+
+def _examples(step: _Step, settings: hypothesis.settings,
+              example: Callable[[], AbstractContextManager[sa.Connection]]) -> None:
+    """Hypothesis' examples for one step: rows at N, the step, every kept row compared."""
+    runner, migration, schema = step.runner, step.migration, step.before
+    table_renames, column_renames = renames(runner.statements(migration, "up"))
+    tables = {name: sqlalchemy_table(schema.table(name)) for name in step.names}
+    strategy = rows_for_tables(schema, step.names, backend=step.backend, max_size=STEP_ROWS)
+
+    def step_keeps_rows(rows: dict[str, list[dict[str, Any]]]) -> None:
+        with example() as conn:
+            kept: dict[str, Projection] = {}
             for name, batch in rows.items():
-                _verify(conn, migration, schema, after, name, batch, kept[name],
+                if not batch:  # nothing generated here, nothing this example can lose
+                    continue
+                table = tables[name]
+                try:  # no savepoint: a refused batch ends the example, rolled back whole
+                    conn.execute(sa.insert(table), batch)
+                except (sa.exc.IntegrityError, sa.exc.DataError):
+                    hypothesis.reject()
+                source = sa.table(_kept_name(name), *(sa.column(c.name) for c in table.c))
+                if step.copies_ready:  # one INSERT, not a table made per example
+                    conn.execute(sa.insert(source).from_select(
+                        [c.name for c in table.c], sa.select(*table.c)))
+                else:
+                    create_temp_as(conn, source.name, sa.select(*table.c))
+                kept[name] = Projection(sa.select(*source.c), f"{name} before")
+            runner.apply(conn, migration)
+            for name, projection in kept.items():
+                _verify(conn, migration, schema, step.after, name, rows[name], projection,
                         table_renames, column_renames)
 
-    step_keeps_rows()
+    _given(step_keeps_rows, strategy, settings)
+
+
+def _given(body: Callable[..., None], strategy: Any, settings: hypothesis.settings) -> None:
+    """Run `body` under hypothesis, first without shrinking.
+
+    A step the server refuses on some rows (`ADD COLUMN ... NOT NULL` on a filled table)
+    fails with the server's message and file:line; shrinking the few rows an example holds
+    would take most of the check's time (hundreds of examples on a real history) and say
+    nothing more, so that failure is raised as found. Any other failure (rows lost or
+    changed) is found again from the example kept in memory, and shrunk.
+    """
+    shrink = hypothesis.Phase.shrink in settings.phases
+    memory = InMemoryExampleDatabase()
+    quick = hypothesis.settings(settings, database=memory, phases=[
+        p for p in settings.phases if p is not hypothesis.Phase.shrink])
+    try:
+        hypothesis.settings(quick)(hypothesis.given(rows=strategy)(body))()
+    except MigrationError:
+        raise
+    except Exception:
+        if not shrink:
+            raise
+        again = hypothesis.settings(settings, database=memory)
+        hypothesis.settings(again)(hypothesis.given(rows=strategy)(body))()
+        raise  # hypothesis could not make it fail again: the first failure stands
 
 
 def _reflect_engine(engine: sa.Engine) -> Schema:

@@ -29,7 +29,8 @@ from pytest_dualwrite.migrations.discovery import discover, write_lock
 from .conftest import copy_example, postgres_url
 
 PASSWORD = "s3cret-pw"
-SPEC_ITEMS = ["backfill_preserves_every_record", "backfill_is_idempotent", "backfill_resumes",
+SPEC_ITEMS = ["mapping_is_lossless", "backfill_preserves_every_record", "backfill_is_idempotent",
+              "backfill_resumes",
               "dual_write_keeps_both_equal", "read_path_matches", "contract_keeps_every_record"]
 # The migration checks a folder yields when it cannot be read (downgrade included).
 FOLDER_ITEMS = ["migrations_are_well_formed", "upgrade_from_empty", "each_step_preserves_rows",

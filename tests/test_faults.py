@@ -192,7 +192,7 @@ def test_the_plugins_own_connections_killed_between_and_during_items(
     nothing fails, and the run still drops everything at the end."""
     products.makepyfile(test_kill=PLUGIN_CONNECTIONS_KILLED)
     result = run(products, "-k", "not migrations")
-    result.assert_outcomes(passed=19)  # 3 specs x 6 items + the killing test
+    result.assert_outcomes(passed=22)  # 3 specs x 7 items + the killing test
     assert leftovers(products, postgres_url() or "") == []
 
 

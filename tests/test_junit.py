@@ -57,7 +57,7 @@ def test_junit_names_read_as_spec_and_check(pytester: pytest.Pytester,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     empty = layout(pytester, monkeypatch)
     result = pytester.runpytest_subprocess(
-        "--dualwrite", "--dualwrite-backend=sqlite,postgres", f"--dualwrite-postgres-bin={empty}",
+        "--dualwrite", "--dualwrite-backend=all", f"--dualwrite-postgres-bin={empty}",
         "--dualwrite-examples=3", "-p", "no:cacheprovider", "-p", "no:randomly",
         "-k", "upgrade_from_empty or backfill_preserves or test_db",
         "--junitxml=junit.xml", "-o", "junit_family=xunit1", timeout=300)

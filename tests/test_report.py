@@ -23,7 +23,7 @@ def test_summary_and_json_report_of_a_failing_spec(products: pytest.Pytester,
     monkeypatch.setenv("DW_BUG", "truncate40")
     result = products.runpytest_subprocess(
         "--dualwrite", "-p", "no:cacheprovider", "-k", "backfill_preserves or upgrade",
-        "--dualwrite-report=out/report.json", "--dualwrite-examples=30")
+        "--dualwrite-report=report.json", "--dualwrite-examples=30")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines([
         "*= dualwrite =*",
@@ -31,9 +31,9 @@ def test_summary_and_json_report_of_a_failing_spec(products: pytest.Pytester,
         "migrations*upgrade_from_empty*sqlite*passed*",
         "products_to_catalog_items*backfill_preserves_every_record*sqlite*failed*",
         "1 passed, 1 failed, 0 skipped;*records verified, 1 mismatches",
-        "dualwrite report: *out/report.json",
+        "dualwrite report: *report.json",
     ])
-    document = json.loads((products.path / "out" / "report.json").read_text())
+    document = json.loads((products.path / "report.json").read_text())
     jsonschema.validate(document, REPORT_SCHEMA)
     assert document["versions"]["sqlglot"] == "30.30.0"
     assert document["versions"]["servers"]["sqlite"]
@@ -78,10 +78,10 @@ def test_under_xdist_the_controller_reports_every_item(products: pytest.Pytester
     monkeypatch.setenv("DW_BUG", "truncate40")
     result = products.runpytest_subprocess(
         "--dualwrite", "-p", "no:cacheprovider", "-n", "2", "--dualwrite-examples=10",
-        "--dualwrite-report=out/report.json")
+        "--dualwrite-report=report.json")
     outcomes = result.parseoutcomes()
     ran = outcomes.get("passed", 0) + outcomes.get("failed", 0)
-    document = json.loads((products.path / "out" / "report.json").read_text())
+    document = json.loads((products.path / "report.json").read_text())
     jsonschema.validate(document, REPORT_SCHEMA)
     nodeids = [i["nodeid"] for i in document["items"]]
     assert len(nodeids) == len(set(nodeids)) == ran >= 9

@@ -9,7 +9,8 @@ import pytest
 
 from .conftest import copy_example, postgres_url
 
-ITEMS = ["backfill_preserves_every_record", "backfill_is_idempotent", "backfill_resumes",
+ITEMS = ["mapping_is_lossless", "backfill_preserves_every_record", "backfill_is_idempotent",
+         "backfill_resumes",
          "dual_write_keeps_both_equal", "read_path_matches", "contract_keeps_every_record"]
 
 
@@ -57,7 +58,7 @@ BUGS = {
     "delete_old_only": ("dual_write_keeps_both_equal", "delete(key="),
     "stale_snapshot": ("dual_write_keeps_both_equal", "backfill batch 1"),
     "offset_skip": ("backfill_preserves_every_record", "missing from catalog_items"),
-    "truncate40": ("backfill_preserves_every_record", ": name: products '"),
+    "truncate40": ("backfill_preserves_every_record", ": name: products "),
     "read_no_fallback": ("read_path_matches", "read returned None"),
 }
 

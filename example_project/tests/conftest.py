@@ -8,10 +8,33 @@ migration n.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+
+_STORE = "CHARACTER_STORE_DIR"
+_store_key = pytest.StashKey[str]()
+
+
+def pytest_configure(config):
+    """The characters' store for the spec's items: a folder of this process (xdist workers
+    get one each), removed at the end so a run leaves nothing in the temp folder."""
+    if _STORE not in os.environ:
+        folder = tempfile.mkdtemp(prefix="dualwrite-example-characters-")
+        os.environ[_STORE] = folder
+        config.stash[_store_key] = folder
+
+
+def pytest_unconfigure(config):
+    folder = config.stash.get(_store_key, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(_STORE, None)
+
 
 
 @pytest.fixture

@@ -19,9 +19,17 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..errors import mask_password
+from ..secrets import mask
+from .cleanup import Owner, this_owner
 
 NAME_PREFIX = "dualwrite_"
+# One counter for the process: the backends of a run share its run id, not their numbers.
+_COUNTER = itertools.count(1)
+
+
+def new_run_id() -> str:
+    """The start time (8 hex digits) and a random part: names sort by age, never collide."""
+    return f"{int(time.time()):08x}{secrets.token_hex(2)}"
 
 
 def worker_id() -> str:
@@ -40,7 +48,7 @@ class Database:
 
     @property
     def url(self) -> str:
-        return mask_password(self.engine.url.render_as_string(hide_password=False))
+        return mask(self.engine.url.render_as_string(hide_password=False))
 
 
 class Backend(ABC):
@@ -49,10 +57,22 @@ class Backend(ABC):
     name: str = ""
 
     def __init__(self) -> None:
-        self._counter = itertools.count(1)
-        self._run = f"{int(time.time()):x}{secrets.token_hex(2)}"
+        self._counter = _COUNTER
+        self._run = new_run_id()
+        self.owner: Owner = this_owner(self._run)
         self._created: list[Database] = []
         self._templates: dict[Hashable, Database] = {}
+
+    def join(self, owner: Owner) -> None:
+        """Name and mark databases as the run `owner` describes (under xdist: the
+        controller's), so the controller, or a later run, can find and judge them."""
+        if self._created:
+            raise RuntimeError("join() a run before creating databases")
+        self.owner, self._run = owner, owner.run
+
+    @property
+    def run(self) -> str:
+        return self._run
 
     def new_name(self) -> str:
         return f"{NAME_PREFIX}{self._run}_{worker_id()}_{next(self._counter)}"
@@ -96,6 +116,22 @@ class Backend(ABC):
             self._templates[key] = template
         return template
 
+    def template_from(self, key: Hashable, base: Database,
+                      build: Callable[[Database], None]) -> Database:
+        """Like `template`, but starting from a clone of `base` (a template one step
+        behind): a walk through N steps then applies N migrations, not N²/2."""
+        template = self._templates.get(key)
+        if template is None:
+            template = self.clone(base)
+            try:
+                build(template)
+            except BaseException:
+                self.drop(template)
+                raise
+            template.engine.dispose()
+            self._templates[key] = template
+        return template
+
     def database_at(self, key: Hashable, build: Callable[[Database], None]) -> Database:
         """A fresh database in the state `build` produces, building that state once per key.
 
@@ -129,18 +165,25 @@ class Backend(ABC):
         db.dropped = True
 
     def close(self) -> None:
-        """Drop every database this backend created, newest first; stop what it started."""
+        """Drop every database this backend created; stop what it started."""
+        try:
+            errors = self._drop_all([db for db in reversed(self._created) if not db.dropped])
+        finally:
+            self._created.clear()
+            self._templates.clear()
+            self._shutdown()
+        if errors:
+            raise RuntimeError("could not drop: " + "; ".join(errors))
+
+    def _drop_all(self, dbs: list[Database]) -> list[str]:
+        """Drop `dbs` (newest first), each failure as a line; backends may do it faster."""
         errors: list[str] = []
-        for db in reversed(self._created):
+        for db in dbs:
             try:
                 self.drop(db)
             except Exception as exc:  # keep dropping the others
                 errors.append(f"{db.name}: {exc}")
-        self._created.clear()
-        self._templates.clear()
-        self._shutdown()
-        if errors:
-            raise RuntimeError("could not drop: " + "; ".join(errors))
+        return errors
 
     def _shutdown(self) -> None:
         """Stop servers the backend started itself (local cluster, container)."""

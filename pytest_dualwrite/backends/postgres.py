@@ -23,8 +23,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from ..errors import BackendError, ConfigError, mask_password
+from ..errors import BackendError, ConfigError
+from ..secrets import mask, remember, remember_text
 from .base import NAME_PREFIX, Backend, Database, worker_id
+from .cleanup import Leftovers, classify, drop_in_parallel, started
 
 # Drivers that take libpq's `application_name`: every connection the plugin opens then
 # shows in pg_stat_activity as `pytest-dualwrite <run> <worker>`.
@@ -33,36 +35,36 @@ _NAMED_DRIVERS = ("psycopg", "psycopg2", "pg8000")
 
 def parse_url(raw: str, where: str = "postgres url") -> URL:
     """Read a user's URL, defaulting the driver to psycopg 3; errors name the setting."""
+    remember_text(raw)
     try:
         url = sa.make_url(raw.strip())
     except Exception:
-        # mask_password knows `scheme://user:pw@`; without a scheme, hide all before `@`.
-        text = mask_password(raw) if "://" in raw else re.sub(r"^[^@]*@", "***@", raw)
+        # mask knows URLs and `password=`; a scheme-less `user:pw@host`: hide all before `@`.
+        text = mask(raw) if "://" in raw else mask(re.sub(r"^[^@]*@", "***@", raw))
         raise ConfigError(f"{where}: {text!r} is not a database URL "
                           "(expected postgresql://user:password@host:5432/dbname)") from None
+    remember(url.password if isinstance(url.password, str) else None)
+    for key, value in url.query.items():
+        if "password" in key.lower():
+            for one in (value,) if isinstance(value, str) else value:
+                remember(one)
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):
         driver = url.get_driver_name() if "+" in url.drivername else "psycopg"
         url = url.set(drivername=f"postgresql+{driver}")
     else:
-        raise ConfigError(f"{where}: {mask_password(raw)!r} is not a Postgres URL "
+        raise ConfigError(f"{where}: {mask(raw)!r} is not a Postgres URL "
                           f"(scheme {url.drivername!r}; expected postgresql://...)")
     return url
 
 
 def shown(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    """The URL as the plugin prints it: no password, in the userinfo or the query."""
+    return mask(url.render_as_string(hide_password=True))
 
 
-def _started(name: str) -> float | None:
-    """The start time a database name carries (`dualwrite_<8 hex: epoch><4 hex>_...`)."""
-    run = name[len(NAME_PREFIX):].split("_", 1)[0]
-    if len(run) != 12:
-        return None
-    try:
-        return float(int(run[:8], 16))
-    except ValueError:
-        return None
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _quote(name: str) -> str:
@@ -194,22 +196,62 @@ class PostgresBackend(Backend):
             # every one at each ROLLBACK: with a rollback per example that is a cost with no
             # gain, and it would drop the comparison statement compare() prepares itself.
             args["prepare_threshold"] = None
-        return sa.create_engine(self.url.set(database=name), connect_args=args)
+        engine = sa.create_engine(self.url.set(database=name), connect_args=args)
+        if self.url.get_driver_name() == "psycopg":
+            # A list of rows goes as multi-row INSERT ... VALUES statements (as with
+            # psycopg2), not psycopg 3's executemany: that runs in pipeline mode, and a
+            # refused row there logs "error ignored terminating Pipeline" at WARNING, once
+            # per refused batch; hypothesis rejects dozens, so a failure printed dozens.
+            engine.dialect.use_insertmanyvalues_wo_returning = True
+        return engine
 
     def _create(self, name: str) -> Database:
         with self.admin().connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {_quote(name)}")
+            self._mark(conn, name)
         return Database(name=name, backend=self.name, engine=self._engine(name))
 
     def _clone(self, template: Database, name: str) -> Database:
         template.engine.dispose()  # TEMPLATE needs the source without connections
         with self.admin().connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {_quote(name)} TEMPLATE {_quote(template.name)}")
+            self._mark(conn, name)
         return Database(name=name, backend=self.name, engine=self._engine(name))
 
+    def _mark(self, conn: sa.Connection, name: str) -> None:
+        """Record the run's owner on the database: what --dualwrite-drop-stale judges by."""
+        try:
+            conn.exec_driver_sql(
+                f"COMMENT ON DATABASE {_quote(name)} IS {_literal(self.owner.comment())}")
+        except BaseException:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+            raise
+
     def _drop(self, db: Database) -> None:
+        self._drop_name(db.name)
+
+    def _drop_name(self, name: str) -> None:
+        if not name.startswith(NAME_PREFIX) or name == self.url.database:
+            raise ValueError(f"refusing to drop {name!r}: not a database of ours")
         with self.admin().connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(db.name)} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+
+    def _drop_all(self, dbs: list[Database]) -> list[str]:
+        """All at once: each DROP waits for a checkpoint, parallel ones share it."""
+        for workspace in self._workspaces.values():
+            try:
+                workspace.connection.close()
+            except Exception:
+                pass  # a connection the server closed
+        self._workspaces.clear()
+        for db in dbs:
+            db.engine.dispose()
+
+        def drop(name: str) -> None:
+            self._drop_name(name)
+            next(db for db in dbs if db.name == name).dropped = True
+
+        return drop_in_parallel([db.name for db in dbs], drop)
 
     @contextmanager
     def checkout(
@@ -277,33 +319,40 @@ class PostgresBackend(Backend):
                         "ORDER BY datname"), {"p": prefix})
             return [r[0] for r in rows]
 
-    def stale_databases(self, min_age: float = 1800.0) -> list[str]:
-        """`dualwrite_*` databases an earlier run left behind (killed before it cleaned up).
-
-        A name starts with its run's start time; one older than `min_age` seconds with no
-        open connection belongs to no running test run. Younger ones may be another run's
-        (a parallel CI job), so they are left alone.
-        """
-        cutoff = time.time() - min_age
-        mine = set(self.created_names())
+    def leftovers(self, min_age: float = 1800.0) -> Leftovers:
+        """Other runs' `dualwrite_*` databases this role owns, sorted by whether their
+        owner process is provably gone. Databases with open connections are in use: never
+        listed."""
         with self.admin().connect() as conn:
-            busy = set(conn.execute(sa.text(
-                "SELECT DISTINCT datname FROM pg_stat_activity WHERE datname IS NOT NULL")
-            ).scalars())
-        stale = []
-        for name in self.list_databases():
-            started = _started(name)
-            if name in mine or name in busy or started is None or started >= cutoff:
-                continue
-            stale.append(name)
-        return stale
+            rows = conn.execute(sa.text(
+                "SELECT d.datname, shobj_description(d.oid, 'pg_database'), "
+                "EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) "
+                "FROM pg_database d WHERE starts_with(d.datname, :p) "
+                # only what this role could drop: other roles' runs are none of ours
+                "AND pg_has_role(d.datdba, 'MEMBER') ORDER BY d.datname"),
+                {"p": NAME_PREFIX}).all()
+        protected = {name for name, _, busy in rows if busy}
+        protected |= set(self.created_names()) | {self.url.database or ""}
+        found = classify([(name, comment) for name, comment, _ in rows], here=self.owner,
+                         protected=protected, prefix=NAME_PREFIX)
+        # Ones we cannot judge are worth a word only once no run could still be making them.
+        old = time.time() - min_age
+        found.elsewhere = [n for n in found.elsewhere if (started(n) or 0) < old]
+        found.unknown = [n for n in found.unknown if (started(n) or 0) < old]
+        return found
 
-    def drop_named(self, names: list[str]) -> None:
-        """Drop leftovers by name (only ever `dualwrite_*` names)."""
-        with self.admin().connect() as conn:
-            for name in names:
-                if name.startswith(NAME_PREFIX):
-                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+    def drop_named(self, names: list[str]) -> list[str]:
+        """Drop leftovers by name (only ever `dualwrite_*`, never the URL's database);
+        the failures as lines."""
+        return drop_in_parallel(names, self._drop_name)
+
+    def drop_run(self, run: str) -> tuple[list[str], list[str]]:
+        """Drop every database of run `run`, whichever process made it (the controller's
+        sweep after xdist workers ended, or died): (dropped, failures)."""
+        names = self.list_databases(f"{NAME_PREFIX}{run}_")
+        problems = self.drop_named(names)
+        failed = {p.split(":", 1)[0] for p in problems}
+        return [n for n in names if n not in failed], problems
 
     def _shutdown(self) -> None:
         for workspace in self._workspaces.values():

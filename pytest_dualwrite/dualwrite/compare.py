@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql
 from ..binding import sqlalchemy_type
 from ..errors import DualWriteAssertion, SpecError
 from ..schema.model import ColumnType, Table
+from .long_values import show_one, show_pair
 
 __all__ = [
     "Comparison",
@@ -489,9 +490,14 @@ def _key_text(names: Sequence[str], key: Sequence[Any]) -> str:
     return ", ".join(f"{n}={_show(v)}" for n, v in zip(names, key, strict=True))
 
 
-def describe(comparison: Comparison, old_label: str = "old", new_label: str = "new") -> str:
+def describe(comparison: Comparison, old_label: str = "old", new_label: str = "new",
+             new_names: Mapping[str, str] | None = None) -> str:
     """Each differing key with its table, field, old and new value; missing and extra
-    rows named as such. Strings are quoted, so '', None and 'a ' read differently."""
+    rows named as such. Strings are quoted, so '', None and 'a ' read differently.
+
+    `new_names` (old field -> new column) labels the new side's value with its own column,
+    where the spec renames it; long values show their lengths and first difference."""
+    renamed = dict(new_names or {})
     c, n = comparison, comparison.counts
     if c.equal:
         return f"{old_label} and {new_label} are equal ({n.old_rows} rows each)"
@@ -499,14 +505,16 @@ def describe(comparison: Comparison, old_label: str = "old", new_label: str = "n
              f"{n.differing_keys} keys differ ({n.changed_keys} changed, {n.missing_keys} "
              f"missing from {new_label}, {n.extra_keys} extra in {new_label})"]
     for d in c.changed:
-        lines.append(f"{_key_text(c.key, d.key)}: {d.field}: {old_label} {_show(d.old_value)} "
-                     f"!= {new_label} {_show(d.new_value)}")
+        new_column = renamed.get(d.field, d.field)
+        new_side = f"{new_label}.{new_column}" if new_column != d.field else new_label
+        lines.append(f"{_key_text(c.key, d.key)}: {d.field}: "
+                     + show_pair(old_label, d.old_value, new_side, d.new_value, _show))
     for r in c.missing:
         lines.append(f"{_key_text(c.key, [r[k] for k in c.key])}: missing from {new_label} "
                      f"(in {old_label}: {_fields_text(r, c)})")
     for r in c.extra:
         lines.append(f"{_key_text(c.key, [r[k] for k in c.key])}: extra in {new_label} "
-                     f"(not in {old_label}: {_fields_text(r, c)})")
+                     f"(not in {old_label}: {_fields_text(r, c, renamed)})")
     for dup in c.duplicates:
         sides = [f"{count} rows in {label}" for count, label in
                  ((dup.old_count, old_label), (dup.new_count, new_label)) if count > 1]
@@ -516,8 +524,12 @@ def describe(comparison: Comparison, old_label: str = "old", new_label: str = "n
     return "\n".join(lines)
 
 
-def _fields_text(row: Mapping[str, Any], c: Comparison) -> str:
-    return ", ".join(f"{f}={_show(row[f])}" for f in c.fields if f not in c.key) or "key only"
+def _fields_text(row: Mapping[str, Any], c: Comparison,
+                 names: Mapping[str, str] | None = None) -> str:
+    """A row's fields; named as `names` maps them (the new side's own columns)."""
+    names = names or {}
+    return ", ".join(f"{names.get(f, f)}={show_one(row[f], _show)}" for f in c.fields
+                     if f not in c.key) or "key only"
 
 
 def _shown_keys(c: Comparison) -> Iterable[tuple[Any, ...]]:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from ..plain_map import plain_map
 from ..schema.model import Schema
 from ..strategies import from_column, row, sqlalchemy_type
 from ..strategies.neighbours import neighbours
@@ -86,8 +87,8 @@ class Draws:
         if self._chosen is None:
             self._chosen = st.sets(st.sampled_from(columns), min_size=1) if columns \
                 else st.just(set())
-        return st.tuples(full, self._chosen).map(
-            lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
+        return plain_map(st.tuples(full, self._chosen),
+                         lambda pair: {c: pair[0][c] for c in sorted(pair[1]) if c in pair[0]})
 
     def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
         """Mostly existing keys; sometimes a neighbour or a key that does not exist.
@@ -102,7 +103,7 @@ class Draws:
                 from_column(table.column(k), backend=self.backend.name)
                 for k in self.spec.old_keys))
             if len(self.spec.old_keys) == 1:
-                fresh = fresh.map(lambda t: t[0])
+                fresh = plain_map(fresh, lambda t: t[0])
             self._fresh_keys = fresh
         fresh_keys = self._fresh_keys
         near = [n for k in keys for n in self._neighbours(k)]

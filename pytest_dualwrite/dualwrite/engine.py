@@ -14,7 +14,9 @@ from typing import Any
 import hypothesis
 import sqlalchemy as sa
 from hypothesis import strategies as st
+from hypothesis.errors import UnsatisfiedAssumption
 
+from .. import progress
 from ..backends.base import Backend
 from .harness import Backfill, Harness, OperationLog, UserCallableFailed, callable_failure
 from .spec import DualWrite
@@ -24,11 +26,18 @@ def _given(settings: hypothesis.settings, body: Callable[..., None], **strategie
     """Run `body` as a hypothesis test; a user callable's error becomes a readable failure."""
 
     def test(**drawn: Any) -> None:
+        progress.example()
         log = OperationLog()
         try:
             body(log=log, **drawn)
         except UserCallableFailed as exc:
+            progress.failed()
             raise callable_failure(exc, log) from None
+        except UnsatisfiedAssumption:
+            raise
+        except Exception:
+            progress.failed()
+            raise
 
     hypothesis.settings(settings)(hypothesis.given(**strategies)(test))()
 
@@ -110,6 +119,12 @@ def dual_write_keeps_both_equal(harness: Harness, settings: hypothesis.settings)
     run_machine(harness, settings)
 
 
+def cutover_keeps_every_record(harness: Harness, settings: hypothesis.settings) -> None:
+    from .timeline import run_timeline
+
+    run_timeline(harness, settings)
+
+
 CHECKS: dict[str, Callable[[Harness, hypothesis.settings], None]] = {
     "backfill_preserves_every_record": backfill_preserves_every_record,
     "backfill_is_idempotent": backfill_is_idempotent,
@@ -117,11 +132,40 @@ CHECKS: dict[str, Callable[[Harness, hypothesis.settings], None]] = {
     "dual_write_keeps_both_equal": dual_write_keeps_both_equal,
     "read_path_matches": read_path_matches,
     "contract_keeps_every_record": contract_keeps_every_record,
+    "cutover_keeps_every_record": cutover_keeps_every_record,
 }
 
 
-def spec_check(spec: DualWrite, item: str) -> Callable[[Any, Backend], None]:
+def mapping_is_lossless(session: Any, backend: Backend, spec: DualWrite) -> list[str]:
+    """Every old -> new pair read from the live schema, before any data: a pair that cannot
+    keep every value fails the item with one line, unless the spec accepts it."""
+    from ..errors import DualWriteAssertion, DualWriteError
+    from . import lossless
+
+    harness = session.harness(spec, backend)  # validates the spec's tables and columns
+    try:
+        schema = lossless.static_schema(session.runner(session.source_dialect()),
+                                        harness.live)
+    except DualWriteError:  # SQL the fold cannot read: the backend's own database says
+        schema = None
+    if schema is None or not (schema.has_table(spec.old_table or "")
+                              and schema.has_table(spec.new_table or "")):
+        schema = harness.schema(harness.live)
+    verdict = lossless.judge(spec, schema)
+    if verdict.lossy:
+        raise DualWriteAssertion(lossless.failure_text(verdict.lossy))
+    return list(verdict.notes)
+
+
+def spec_check(spec: DualWrite, item: str) -> Callable[[Any, Backend], Any]:
     """The function an item calls: build the harness on the run's session, run one check."""
+    if item == "mapping_is_lossless":
+        def static(session: Any, backend: Backend) -> list[str]:
+            return mapping_is_lossless(session, backend, spec)
+
+        static.__name__ = item
+        static.spec = spec  # type: ignore[attr-defined]
+        return static
     check = CHECKS[item]
 
     def run(session: Any, backend: Backend) -> None:

@@ -29,6 +29,7 @@ from ..schema.model import Schema
 from ..strategies import rows_for_tables, sqlalchemy_table
 from .backfill import Backfill
 from .draws import Draws
+from .model import ModelTable
 from .sides import Sides
 from .spec import DualWrite, _order
 from .story import (
@@ -68,6 +69,9 @@ class Harness(Draws, Verify):
         expand = self._position("expand")
         self.before = max(expand - 1, 0)
         self.contract = self._position("contract") if spec.contract is not None else None
+        if self.contract is not None and self.contract <= expand:  # revision ids: by position
+            raise SpecError(f"{spec.where}: contract={spec.contract!r} must come after "
+                            f"expand={spec.expand!r} in the history")
         self.live = self.contract - 1 if self.contract is not None else len(runner.migrations)
         if self.before == 0 and expand >= 1:
             self.before = expand  # `old` is created by the expand step itself
@@ -81,6 +85,7 @@ class Harness(Draws, Verify):
         self._write_strategies: dict[Any, SearchStrategy[dict[str, Any]]] = {}
         self._fresh_keys: SearchStrategy[Any] | None = None
         self._chosen: SearchStrategy[set[str]] | None = None
+        self._model_table: ModelTable | None = None
 
     def _position(self, attr: str) -> int:
         """Where `expand`/`contract` falls in the history. A version the history lacks is
@@ -153,10 +158,11 @@ class Harness(Draws, Verify):
         whole, so a release would be one more round trip per write for nothing. Any other
         callable that raises ends the example, so it needs none.
         """
-        fn = getattr(self.spec, attr)
+        fn = self.spec.resolve(attr)
+        assert fn is not None, attr
         self.stats.operations += 1
         try:
-            if attr not in _WRITES:
+            if attr.removeprefix("cutover.") not in _WRITES:
                 return fn(conn, *args)
             conn.exec_driver_sql("SAVEPOINT dw_write")
             try:
@@ -235,6 +241,12 @@ class Harness(Draws, Verify):
         source = [typed.c[k] for k in keys]
         rows = conn.execute(sa.select(*source).order_by(*source)).all()
         return [r[0] if len(keys) == 1 else tuple(r) for r in rows]
+
+    def model_table(self) -> ModelTable:
+        """The model's temporary table and its comparison, built once per harness."""
+        if self._model_table is None:
+            self._model_table = ModelTable(self)
+        return self._model_table
 
     def key_of(self, row: Mapping[str, Any]) -> Any:
         keys = self.spec.old_keys

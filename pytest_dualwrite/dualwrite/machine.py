@@ -17,6 +17,7 @@ from typing import Any
 
 import hypothesis
 from hypothesis import strategies as st
+from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -26,6 +27,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from .. import progress
 from .harness import Backfill, Harness, OperationLog, UserCallableFailed, callable_failure, short
 
 
@@ -49,15 +51,19 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
             self.synced = spec.backfill is None
             self.failed = False
             harness.stats.examples += 1
+            progress.example()
 
         def _guard(self, fn: Any, *args: Any) -> Any:
             try:
                 return fn(*args)
             except UserCallableFailed as exc:
                 self.failed = True
+                progress.failed()
                 raise callable_failure(exc, self.log) from None
-            except BaseException:
+            except BaseException as exc:
                 self.failed = True
+                if not isinstance(exc, UnsatisfiedAssumption):  # a rejected example
+                    progress.failed()
                 raise
 
         @initialize(rows=rows_strategy)

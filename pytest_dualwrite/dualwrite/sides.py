@@ -73,6 +73,10 @@ class Sides:
             self._projections[key] = self.old(schema) if side == "old" else self.new(schema)
         return self._projections[key]
 
+    def projection(self, side: str, schema: Schema | None) -> Projection:
+        """A side's projection (the same object for the same schema: see `_cached`)."""
+        return self._cached(side, schema)
+
     def compare(self, conn: sa.Connection, old_schema: Schema | None,
                 new_schema: Schema | None) -> Comparison:
         old = self._cached("old", old_schema)

@@ -35,14 +35,33 @@ SIGNATURES: dict[str, tuple[int, str]] = {
     "reset": (0, "()"),
 }
 
+# What `Cutover`'s callables receive: the same shapes as the dual-write ones.
+CUTOVER_SIGNATURES: dict[str, tuple[int, str]] = {
+    name: SIGNATURES[name] for name in ("write", "update", "delete")}
+
 ITEMS = (
+    "mapping_is_lossless",
     "backfill_preserves_every_record",
     "backfill_is_idempotent",
     "backfill_resumes",
     "dual_write_keeps_both_equal",
     "read_path_matches",
     "contract_keeps_every_record",
+    "cutover_keeps_every_record",
 )
+
+
+@dataclass(frozen=True)
+class Cutover:
+    """The application's write path after the write cutover: the new schema only.
+
+    Each callable has the shape of its dual-write namesake; one left out is an operation
+    the application no longer makes after the cutover.
+    """
+
+    write: Callable[..., Any] | None = None
+    update: Callable[..., Any] | None = None
+    delete: Callable[..., Any] | None = None
 
 
 def _accepts(fn: Callable[..., Any], count: int) -> bool:
@@ -84,10 +103,13 @@ class DualWrite:
     delete: Callable[..., Any] | None = None
     backfill: Callable[..., Any] | None = None
     read: Callable[..., Any] | None = None
+    cutover: Cutover | None = None
     strategies: Mapping[str, Any] | None = None
     # For a `new` side outside the database (files, a document store): called before each
     # example so that example starts from an empty store, as the database does.
     reset: Callable[[], Any] | None = None
+    # Old column -> why its lossy pair is meant (`mapping_is_lossless` then lists, not fails).
+    accept_lossy: Mapping[str, str] | None = None
     name: str = field(default="", compare=False)
     # `path:line` of the statement that built the spec: where a one-line error points.
     defined_at: str = field(default="", init=False, compare=False, repr=False)
@@ -110,14 +132,55 @@ class DualWrite:
             if fn is not None and not _accepts(fn, count):
                 raise SpecError(f"{attr}={_name_of(fn)} must accept {shape}: "
                                 f"its signature is {inspect.signature(fn)}")
+        if self.cutover is not None:
+            self._check_cutover()
         if not isinstance(self.key, str | Sequence | Mapping):
             raise SpecError(f"key= must be a column name, a list of names or a dict of old "
                             f"-> new names, got {type(self.key).__name__}")
         if not self.old_keys:
             raise SpecError("key= names no column")
-        if self.contract is not None and _order(self.contract) <= _order(self.expand):
+        self._check_accept_lossy()
+        if self.contract is not None and _numbered(self.expand, self.contract) and \
+                _order(self.contract) <= _order(self.expand):
             raise SpecError(f"contract={self.contract!r} must come after "
                             f"expand={self.expand!r}")
+
+    def _check_cutover(self) -> None:
+        if not isinstance(self.cutover, Cutover):
+            raise SpecError(f"cutover= must be a Cutover(write=, update=, delete=), got "
+                            f"{type(self.cutover).__name__}")
+        if all(getattr(self.cutover, attr) is None for attr in CUTOVER_SIGNATURES):
+            raise SpecError("cutover=Cutover() names no callable: give it write=, update= "
+                            "or delete=")
+        for attr, (count, shape) in CUTOVER_SIGNATURES.items():
+            fn = getattr(self.cutover, attr)
+            if fn is not None and not callable(fn):
+                raise SpecError(f"Cutover({attr}=...) must be a callable {shape}, got "
+                                f"{type(fn).__name__}")
+            if fn is not None and not _accepts(fn, count):
+                raise SpecError(f"Cutover({attr}={_name_of(fn)}) must accept {shape}: its "
+                                f"signature is {inspect.signature(fn)}")
+
+    def resolve(self, attr: str) -> Callable[..., Any] | None:
+        """A callable by name: `write`, or `cutover.write` for the cut-over write path."""
+        if attr.startswith("cutover."):
+            return getattr(self.cutover, attr.split(".", 1)[1], None) \
+                if self.cutover is not None else None
+        return getattr(self, attr)  # type: ignore[no-any-return]
+
+    def _check_accept_lossy(self) -> None:
+        if self.accept_lossy is None:
+            return
+        if not isinstance(self.accept_lossy, Mapping):
+            raise SpecError("accept_lossy= must be a dict of old column -> reason, got "
+                            f"{type(self.accept_lossy).__name__}")
+        mapped = [f.lower() for f in self.fields]
+        for column, reason in self.accept_lossy.items():
+            if not isinstance(column, str) or column.lower() not in mapped:
+                raise SpecError(f"accept_lossy names {column!r}, which the spec does not map "
+                                f"(mapped: {', '.join(self.fields)})")
+            if not isinstance(reason, str) or not reason.strip():
+                raise SpecError(f"accept_lossy[{column!r}] must give the reason as text")
 
     @property
     def where(self) -> str:
@@ -192,6 +255,8 @@ class DualWrite:
     def items(self) -> list[str]:
         """The checks this spec can run, given which callables it has."""
         names = []
+        if self.old_table is not None and self.new_table is not None:
+            names.append("mapping_is_lossless")
         if self.backfill is not None:
             names += ["backfill_preserves_every_record", "backfill_is_idempotent"]
             if inspect.isgeneratorfunction(self.backfill):
@@ -202,10 +267,12 @@ class DualWrite:
             names.append("read_path_matches")
         if self.contract is not None and self.backfill is not None:
             names.append("contract_keeps_every_record")
+        if self.cutover is not None:
+            names.append("cutover_keeps_every_record")
         return names
 
     def callable_name(self, attr: str) -> str:
-        fn = getattr(self, attr)
+        fn = self.resolve(attr)
         return _name_of(fn) if fn is not None else attr
 
     # --- validation against the schema -------------------------------------------------
@@ -239,10 +306,17 @@ class DualWrite:
                             f"{self.expand} (tables: {known})")
         return schema.table(name)
 
+    def _given(self, table: Table) -> str:
+        """The table's name as the spec spells it (the schema model folds case)."""
+        for name in (self.old, self.new):
+            if isinstance(name, str) and name.lower() == table.name:
+                return name
+        return table.name
+
     def _column(self, table: Table, col: str, side: str, prefix: str, label: str) -> None:
         if col.lower() not in table.column_names:
             raise SpecError(f"{prefix}{label}: {side} column {col!r} is not in table "
-                            f"{table.name!r} (columns: {', '.join(table.column_names)})")
+                            f"{self._given(table)!r} (columns: {', '.join(table.column_names)})")
 
     def _key_is_unique(self, table: Table, keys: list[str], side: str, prefix: str,
                        label: str) -> None:
@@ -250,8 +324,20 @@ class DualWrite:
         candidates = [set(table.primary_key)] + [set(u.columns) for u in table.uniques] + [
             set(i.columns) for i in table.indexes if i.unique and not i.where]
         if not any(c and c <= wanted for c in candidates):
-            raise SpecError(f"{prefix}{label}: key {keys} of {side} table {table.name!r} is not "
-                            "unique (no primary key, unique constraint or unique index on it)")
+            raise SpecError(f"{prefix}{label}: key {keys} of {side} table "
+                            f"{self._given(table)!r} is not unique (no primary key, unique "
+                            "constraint or unique index on it)")
+
+
+def _numbered(*versions: int | str) -> bool:
+    """Whether each is a migration number; an Alembic revision id (`b2e1`) is not, and
+    its order is the history's, checked when the spec meets the history."""
+    try:
+        for version in versions:
+            _order(version)
+    except SpecError:
+        return False
+    return True
 
 
 def _order(version: int | str) -> tuple[int, ...]:

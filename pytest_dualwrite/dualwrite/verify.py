@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .compare import Comparison, describe
+from .long_values import show_pair
 from .normalize import normalize
 from .story import OperationLog, differences_of, failure, short
 
@@ -50,7 +51,8 @@ class Verify:
             self.stats.mismatches += 1
             spec = self.spec
             raise failure(f"{spec.label}: {spec.old_label} and {spec.new_label} differ {when}",
-                          log, describe(result, spec.old_label, spec.new_label),
+                          log, describe(result, spec.old_label, spec.new_label,
+                                        {**spec.key_map, **spec.column_map}),
                           differences_of(result, spec.new_label))
 
     def snapshot_new(self, conn: sa.Connection) -> Any:
@@ -115,6 +117,6 @@ def _read_problems(old_label: str, key: Any, want: Mapping[str, Any] | None, got
         column_type = table.column(name).type
         value = got.get(name) if isinstance(got, Mapping) else getattr(got, name, None)
         if normalize(value, column_type) != normalize(want[name], column_type):
-            out.append(f"key={key!r}: {old_label}.{name}: old {want[name]!r} != read "
-                       f"{value!r}")
+            out.append(f"key={key!r}: " + show_pair(f"{old_label}.{name}: old", want[name],
+                                                    "read", value, repr))
     return out

@@ -72,6 +72,13 @@ class Runner:
             if str(m.number) == wanted or m.version_text == wanted or (
                     wanted.isdigit() and m.version == (int(wanted),)):
                 return i + 1
+        prefixed = [i for i, m in enumerate(self.migrations)
+                    if m.convention == "alembic" and m.version_text.startswith(wanted)]
+        if len(prefixed) == 1:  # Alembic users name a revision by a unique prefix
+            return prefixed[0] + 1
+        if prefixed:
+            names = ", ".join(self.migrations[i].version_text for i in prefixed)
+            raise MigrationError(f"revision prefix {version!r} is ambiguous: {names}")
         known = ", ".join(str(m.number) for m in self.migrations) or "none"
         raise MigrationError(f"migration {version!r} is not in the history (versions: {known})")
 
@@ -209,6 +216,8 @@ class Runner:
                     raise MigrationError(f"{step.path}: has no downgrade(conn)")
                 try:
                     fn(conn)
+                except MigrationError:  # a tool's own step already names its file
+                    raise
                 except Exception as exc:
                     raise MigrationError(
                         f"{step.path}: {'upgrade' if direction == 'up' else 'downgrade'}"

@@ -12,7 +12,9 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from ..errors import SpecError
+from ..plain_map import plain_map
 from ..schema.model import Column, ForeignKey, Schema, Table
+from ..unsafe_values import guarded
 from .constraints import Row, _in_values, _indexed, _references, _unique_by, _unique_sets
 from .registry import _check_backend, from_column, has_factory
 
@@ -79,7 +81,7 @@ def _plan(table: Table, *, schema: Schema | None, backend: str,
             continue
         given = overrides.get(col.name)
         if given is not None and given is not ...:
-            plan.columns[col.name] = given
+            plan.columns[col.name] = guarded(given, table.name, col.name, backend)
             continue
         generated_by_db = col.autoincrement or (omit_defaults and col.default is not None)
         if generated_by_db and given is None and col.name not in forced:
@@ -141,8 +143,8 @@ def _draw_rows(draw: st.DrawFn, plan: _Plan, parents: Mapping[str, list[Row]],
             choice = st.none() | choice
         outside["\x00fk:" + ",".join(fk.columns)] = choice
     order = plan.table.column_names
-    element = st.fixed_dictionaries({**plan.columns, **outside}).map(
-        lambda r: _spread_fks(r, order))
+    element = plain_map(st.fixed_dictionaries({**plan.columns, **outside}),
+                        lambda r: _spread_fks(r, order))
     # Self-FK columns are filled in after the list is drawn, from the rows before them;
     # a self-FK column that is also part of a unique key may then repeat a value.
     drawn = draw(st.lists(element, min_size=min_size, max_size=max_size,

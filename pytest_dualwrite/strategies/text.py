@@ -7,6 +7,7 @@ import string
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from ..plain_map import plain_map
 from ..schema.model import Column
 
 TEXT_MAX = 100  # unbounded TEXT: most strings stay short so examples stay fast ...
@@ -29,12 +30,12 @@ def _text(limit: int | None, short: int = TEXT_MAX) -> SearchStrategy[str]:
     cap = LONG_TEXT if limit is None else limit
     if cap == 0:
         return st.just("")
-    at_cap = st.tuples(st.text(_chars, max_size=min(cap, 8)), _chars).map(
-        lambda t: (t[0] + t[1] * cap)[:cap])
+    at_cap = plain_map(st.tuples(st.text(_chars, max_size=min(cap, 8)), _chars),
+                       lambda t: (t[0] + t[1] * cap)[:cap])
     return st.one_of(
         st.text(_chars, max_size=min(cap, short)),
-        _whitespace.map(lambda s: s[:cap]),
-        _mixed_case.map(lambda s: s[:cap]),
+        plain_map(_whitespace, lambda s: s[:cap]),
+        plain_map(_mixed_case, lambda s: s[:cap]),
         at_cap,
     )
 
@@ -46,6 +47,6 @@ def _text_for(column: Column, backend: str) -> SearchStrategy[str]:
 
 def _binary(column: Column, backend: str) -> SearchStrategy[bytes]:
     cap = column.type.length or LONG_TEXT
-    at_cap = st.binary(min_size=1, max_size=1).map(lambda b: b * cap)
+    at_cap = plain_map(st.binary(min_size=1, max_size=1), lambda b: b * cap)
     return st.binary(max_size=min(cap, 64)) | at_cap
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from ..plain_map import plain_map
 from ..schema.model import Column
 
 SQLITE_DIGITS = 15  # SQLite keeps NUMERIC in a double: 15 significant digits survive
@@ -53,7 +54,7 @@ def _floats(column: Column, backend: str) -> SearchStrategy[float]:
 
 
 def _offsets() -> SearchStrategy[timezone]:
-    return st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+    return plain_map(st.integers(-14 * 60, 14 * 60), lambda m: timezone(timedelta(minutes=m)))
 
 
 def _round_micro(precision: int | None) -> Callable[[Any], Any]:
@@ -71,13 +72,13 @@ def _timestamps(column: Column, backend: str) -> SearchStrategy[datetime]:
     if column.type.timezone:
         zones = _offsets() if backend == "postgres" else st.just(timezone.utc)
     values = st.datetimes(MIN_DATETIME, MAX_DATETIME, timezones=zones)
-    return values.map(_round_micro(column.type.precision))
+    return plain_map(values, _round_micro(column.type.precision))
 
 
 def _times(column: Column, backend: str) -> SearchStrategy[time]:
     # SQLite (through SQLAlchemy) keeps no offset for TIME: tz-aware only on Postgres.
     zones = _offsets() if column.type.timezone and backend == "postgres" else st.none()
-    return st.times(timezones=zones).map(_round_micro(column.type.precision))
+    return plain_map(st.times(timezones=zones), _round_micro(column.type.precision))
 
 
 def _enum(column: Column, backend: str) -> SearchStrategy[str]:

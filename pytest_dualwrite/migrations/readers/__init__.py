@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from ..model import Migration, SqlSource
+from .alembic import AlembicReader
 from .atlas import AtlasReader
 from .base import Bookkeeping, Claim, Group, Reader
 from .dbmate import DbmateReader
@@ -25,6 +26,7 @@ from .sql_migrate import SqlMigrateReader
 from .updown import UpDownReader
 
 READERS: list[Reader] = [
+    AlembicReader(),  # a folder with env.py and versions/: points at dualwrite_alembic
     FlywayReader(),  # V1__x.sql, U1__x.sql, R__x.sql, V2__x.java
     DieselReader(),  # <version>_x/up.sql
     PrismaReader(),  # <timestamp>_x/migration.sql
@@ -54,14 +56,15 @@ def reader_named(name: str) -> Reader | None:
 
 def expected_names() -> str:
     """Every convention's example name, for "fits no migration convention" (the plain
-    numbered file first: the one most folders hold)."""
-    listed = sorted(READERS, key=lambda r: r.name != "numbered")
+    numbered file first: the one most folders hold; none for a reader claiming no file)."""
+    listed = sorted((r for r in READERS if r.example), key=lambda r: r.name != "numbered")
     return ", ".join(r.example for r in listed)
 
 
 def bookkeeping_for(migrations: Iterable[Migration]) -> tuple[Bookkeeping, ...]:
     """The tool tables a history uses: the bookkeeping of each convention in it whose
-    table any of its SQL names (`GRANT SELECT ON schema_migrations TO app`)."""
+    table any of its SQL names (`GRANT SELECT ON schema_migrations TO app`), or that the
+    tool itself always writes (Alembic's `alembic_version`)."""
     migrations = list(migrations)
     texts = [s.text for m in migrations
              for s in (m.up, m.down, *m.stand_ins.values()) if isinstance(s, SqlSource)]
@@ -70,6 +73,9 @@ def bookkeeping_for(migrations: Iterable[Migration]) -> tuple[Bookkeeping, ...]:
         reader = reader_named(name)
         keeping = reader.bookkeeping if reader is not None else None
         if keeping is None or keeping.table in found:
+            continue
+        if keeping.always:
+            found[keeping.table] = keeping
             continue
         pattern = re.compile(rf"(?<![\w$]){re.escape(keeping.table)}(?![\w$])", re.I)
         if any(pattern.search(text) for text in texts):

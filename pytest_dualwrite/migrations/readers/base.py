@@ -88,6 +88,7 @@ class Bookkeeping:
     applied: tuple[str, ...]
     reverted: tuple[str, ...]
     params: Callable[[Migration, Migration | None], dict[str, Any]]
+    always: bool = False  # the tool writes this table on every run (Alembic), named or not
 
     def ddl(self, target: str) -> tuple[str, ...]:
         return self.create.get(target) or self.create["postgres"]

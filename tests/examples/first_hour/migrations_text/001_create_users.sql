@@ -1,0 +1,5 @@
+CREATE TABLE users (
+    id    UUID PRIMARY KEY,
+    name  TEXT NOT NULL,
+    email TEXT
+);

@@ -1,0 +1,3 @@
+-- contract: every record now lives in catalog_items
+-- dualwrite: drops products
+DROP TABLE products;
