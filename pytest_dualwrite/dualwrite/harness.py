@@ -235,9 +235,11 @@ class Harness(Draws, Verify):
         return self._tables[name]
 
     def keys_in_old(self, conn: sa.Connection) -> list[Any]:
+        """Keys as their logical type (uuid.UUID on SQLite too), as callables get them."""
         keys = self.spec.old_keys
-        source = sa.table(self.spec.old_table or "", *(sa.column(k) for k in keys))
-        rows = conn.execute(sa.select(*source.c).order_by(*source.c)).all()
+        typed = self.table(self.spec.old_table or "")
+        source = [typed.c[k] for k in keys]
+        rows = conn.execute(sa.select(*source).order_by(*source)).all()
         return [r[0] if len(keys) == 1 else tuple(r) for r in rows]
 
     def model_table(self) -> ModelTable:
