@@ -106,7 +106,7 @@ class Classifier:
 
         self.project = str(project.resolve()) + os.sep
         self.ours = str(Path(pytest_dualwrite.__file__).resolve().parent) + os.sep
-        self.strategies_file = str(Path(self.ours) / "strategies.py")
+        self.strategies_file = str(Path(self.ours) / "strategies") + os.sep
         self.hyp = str(Path(hypothesis.__file__).resolve().parent) + os.sep
         self.db = [str(Path(sqlalchemy.__file__).resolve().parent) + os.sep,
                    _package_dir("sqlite3")]
@@ -302,7 +302,7 @@ class Sampler:
             elif kind == "hyp":
                 outer = frame.f_back
                 while outer is not None:
-                    if outer.f_code.co_filename == self.kinds.strategies_file:
+                    if outer.f_code.co_filename.startswith(self.kinds.strategies_file):
                         return "hypothesis", "strategies"
                     outer = outer.f_back
                 return "hypothesis", ""

@@ -259,7 +259,9 @@ CREATE TYPE mood AS ENUM ('sad', 'ok');
 CREATE TABLE a (id int);"""
     context = TranspileContext()
     out = for_dialect(split(source(text), "postgres"), "postgres", "sqlite", context=context)
-    assert [s.sql for s in out] == ["CREATE TABLE a (id INTEGER)"]
+    assert [s.sql for s in out] == [
+        'CREATE TABLE a (id INTEGER CONSTRAINT id_dw_limit CHECK ("id" BETWEEN -2147483648 '
+        'AND 2147483647))']
     assert [n.statement.line for n in context.skipped] == [1, 2, 3, 4, 5, 6]
     assert str(context.skipped[0]) == (
         "migrations/001_init.sql:1: skipped on sqlite: SQLite has no extensions")
@@ -288,7 +290,9 @@ DO $$ BEGIN DELETE FROM stale; END $$;
 CREATE TABLE a (id int);"""
     context = TranspileContext()
     out = for_dialect(split(source(text), "postgres"), "postgres", "sqlite", context=context)
-    assert [s.sql for s in out] == ["CREATE TABLE a (id INTEGER)"]
+    assert [s.sql for s in out] == [
+        'CREATE TABLE a (id INTEGER CONSTRAINT id_dw_limit CHECK ("id" BETWEEN -2147483648 '
+        'AND 2147483647))']
     assert [(n.statement.line, n.lossy, n.tables) for n in context.skipped] == [
         (1, False, ()), (3, True, ("orders", "counters")), (5, True, ("stale",))]
     assert str(context.skipped[1]) == (
@@ -411,13 +415,15 @@ def test_the_history_transpiles_with_the_known_fixups() -> None:
         statements = split(source(text, f"{number:03d}_step.sql"), "postgres")
         sqlite += for_dialect(statements, "postgres", "sqlite", context=context)
     users, tasks = sqlite[0].sql, sqlite[1].sql
-    assert "id CHAR(36) PRIMARY KEY DEFAULT (GEN_RANDOM_UUID())" in users
-    assert "email VARCHAR(255) NOT NULL UNIQUE" in users
+    # Declared so reflection reads the logical type back, with TEXT affinity where needed.
+    assert "id UUID_TEXT PRIMARY KEY DEFAULT (GEN_RANDOM_UUID())" in users
+    assert ('email VARCHAR(255) CONSTRAINT email_dw_limit CHECK (LENGTH("email") <= 255) '
+            'NOT NULL UNIQUE') in users
     assert "is_admin BOOLEAN NOT NULL DEFAULT FALSE" in users
-    assert "created_at TIMESTAMP NOT NULL DEFAULT (NOW())" in users
+    assert "created_at TIMESTAMPTZ NOT NULL DEFAULT (NOW())" in users
     assert "id INTEGER PRIMARY KEY AUTOINCREMENT" in tasks
-    assert "metadata JSON NOT NULL DEFAULT '{}'" in sqlite[3].sql
-    assert "updated_at TIMESTAMP NOT NULL DEFAULT (NOW())" in sqlite[3].sql
+    assert "metadata JSONB_TEXT NOT NULL DEFAULT '{}'" in sqlite[3].sql
+    assert "updated_at TIMESTAMPTZ NOT NULL DEFAULT (NOW())" in sqlite[3].sql
     assert sqlite[4].sql == (
         "CREATE INDEX ix_conversations_user ON conversations(user_id, updated_at DESC)")
     assert sqlite[6].sql == (

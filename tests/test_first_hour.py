@@ -12,9 +12,6 @@ from .conftest import copy_example, postgres_url
 
 LOSSY_LINE = ("users.name text -> user_profiles.display_name varchar(100): values over 100 "
               "characters cannot be kept")
-SQLITE_UUID = pytest.mark.xfail(
-    strict=True, reason="SQLite UUID columns keep their type once the `types` branch (issue 12 "
-                        "item 1) is merged: until then sa.Uuid app code fails on SQLite")
 
 
 def need(backend: str) -> None:
@@ -46,7 +43,7 @@ def run(pytester: pytest.Pytester, backend: str, *args: str) -> pytest.RunResult
         "-p", "no:randomly", *args)
 
 
-@pytest.mark.parametrize("backend", [pytest.param("sqlite", marks=SQLITE_UUID), "postgres"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_the_naive_uuid_app_is_green(first_hour: pytest.Pytester, backend: str) -> None:
     need(backend)
     result = run(first_hour, backend, "--dualwrite-examples=25")

@@ -6,7 +6,7 @@ import struct
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import find as _find
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
+from sqlalchemy.ext.compiler import compiles
 
-from pytest_dualwrite import strategies
 from pytest_dualwrite.errors import SpecError
 from pytest_dualwrite.schema.model import (
     Check,
@@ -31,6 +31,7 @@ from pytest_dualwrite.strategies import (
     from_column,
     ignored_checks,
     register_type_strategy,
+    registry,
     row,
     rows,
     rows_for_tables,
@@ -50,6 +51,8 @@ def find(strategy: st.SearchStrategy[T], condition: Callable[[T], object]) -> T:
 # --- a tiny sa.Table -> model.Table converter (the real reflection producer is elsewhere) ---
 
 def _column_type(t: sa.types.TypeEngine) -> ColumnType:
+    if isinstance(t, JSONText):
+        return ColumnType("json")
     if isinstance(t, sa.Enum):
         return ColumnType("enum", variant=t.name, values=tuple(t.enums))
     if isinstance(t, sa.Float):
@@ -107,6 +110,20 @@ def engine(any_engine: sa.Engine) -> Iterator[sa.Engine]:
 
 # --- every type inserts, and reads back as generated -----------------------------------------
 
+class JSONText(sa.types.TypeDecorator[Any]):
+    """JSON declared on SQLite as the plugin's transpiler declares it (`JSON_TEXT`, TEXT
+    affinity): SQLAlchemy's `JSON` has NUMERIC affinity there, which turns a stored
+    `4.8926761872934396e-293` into a REAL that comes back rounded."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+
+@compiles(JSONText, "sqlite")
+def _json_text(type_: JSONText, compiler: Any, **kw: Any) -> str:
+    return "JSON_TEXT"
+
+
 def wide_table(metadata: sa.MetaData) -> sa.Table:
     return sa.Table(
         "wide", metadata,
@@ -127,7 +144,7 @@ def wide_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("seen", sa.DateTime(timezone=True)),
         sa.Column("span", sa.Interval),
         sa.Column("uid", sa.Uuid),
-        sa.Column("doc", sa.JSON),
+        sa.Column("doc", JSONText()),
         sa.Column("mood", sa.Enum("happy", "sad", name="mood")),
         sa.Column("role", sa.String(10)),
         sa.CheckConstraint("role IN ('admin', 'user')"),
@@ -339,7 +356,7 @@ def test_unknown_type_names_the_column_and_the_way_out() -> None:
 
 
 def test_register_type_strategy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(strategies, "_REGISTRY", dict(strategies._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     register_type_strategy("unknown", st.just(b"raw"))
     assert find(from_column(THINGS.column("blob")), lambda v: v is not None) == b"raw"
     register_type_strategy("string", lambda column, backend: st.just(backend))

@@ -30,9 +30,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from ..binding import sqlalchemy_type
 from ..errors import DualWriteAssertion, SpecError
 from ..schema.model import ColumnType, Table
-from ..strategies import sqlalchemy_type
 from .long_values import show_one, show_pair
 
 __all__ = [

@@ -13,7 +13,8 @@ from hypothesis.strategies import SearchStrategy
 
 from ..plain_map import plain_map
 from ..schema.model import Schema
-from ..strategies import from_column, row
+from ..strategies import from_column, row, sqlalchemy_type
+from ..strategies.neighbours import neighbours
 
 if TYPE_CHECKING:
     from ..backends.base import Backend
@@ -40,7 +41,10 @@ class Draws:
         for fk in table.foreign_keys:
             if len(fk.columns) != 1 or fk.ref_table == table.name:
                 continue
-            ref = sa.table(fk.ref_table, sa.column(fk.ref_columns[0]))
+            ref_type = schema.table(fk.ref_table).column(fk.ref_columns[0]).type \
+                if schema.has_table(fk.ref_table) else None
+            ref = sa.table(fk.ref_table, sa.column(fk.ref_columns[0], sqlalchemy_type(
+                ref_type) if ref_type is not None else None))
             values = conn.execute(sa.select(ref.c[0]).distinct().order_by(ref.c[0])
                                   .limit(50)).scalars().all()
             if values:
@@ -119,38 +123,7 @@ class Draws:
         return pick()
 
     def _neighbours(self, key: Any) -> list[Any]:
-        """Neighbouring keys the key column can hold (an int4 key has no 2**31)."""
+        """Neighbouring keys of the key column's type (an int4 key has no 2**31)."""
         table = self.schema(self.live).table(self.spec.old_table or "")
-        columns = [table.column(k) for k in self.spec.old_keys]
-        out = []
-        for candidate in _neighbours(key):
-            values = candidate if isinstance(candidate, tuple) else (candidate,)
-            if all(_fits(v, c.type, self.backend.name) for v, c in
-                   zip(values, columns, strict=False)):
-                out.append(candidate)
-        return out
-
-
-def _neighbours(key: Any) -> list[Any]:
-    """Keys next to an existing one: where off-by-one and prefix bugs live."""
-    if isinstance(key, bool):
-        return []
-    if isinstance(key, int):
-        return [key - 1, key + 1]
-    if isinstance(key, str):
-        return [key + "0", key[:-1]] if key else ["0"]
-    if isinstance(key, tuple):
-        return [(*key[:-1], n) for n in _neighbours(key[-1])]
-    return []
-
-
-def _fits(value: Any, column_type: Any, backend: str) -> bool:
-    """Whether a neighbour value fits the key column (integer range, VARCHAR length)."""
-    if isinstance(value, int) and not isinstance(value, bool) \
-            and column_type.family == "integer":
-        size = column_type.length or (8 if backend == "sqlite" else 4)
-        bound = 2 ** (size * 8 - 1)
-        return -bound <= value < bound
-    if isinstance(value, str) and column_type.length is not None:
-        return len(value) <= column_type.length
-    return True
+        types = [table.column(k).type for k in self.spec.old_keys]
+        return neighbours(key, types, self.backend.name)

@@ -247,14 +247,11 @@ class Harness(Draws, Verify):
         return self._tables[name]
 
     def keys_in_old(self, conn: sa.Connection) -> list[Any]:
+        """Keys as their logical type (uuid.UUID on SQLite too), as callables get them."""
         keys = self.spec.old_keys
-        name: str = self.spec.old_table or ""
-        schema = self.schema(self.live)
-        if schema.has_table(name):  # as the database spells them ("Accounts")
-            table = schema.table(name)
-            name, keys = table.sql_name, [table.column(k).sql_name for k in keys]
-        source = sa.table(name, *(sa.column(k) for k in keys))
-        rows = conn.execute(sa.select(*source.c).order_by(*source.c)).all()
+        typed = self.table(self.spec.old_table or "")
+        source = [typed.c[k.lower()] for k in keys]
+        rows = conn.execute(sa.select(*source).order_by(*source)).all()
         return [r[0] if len(keys) == 1 else tuple(r) for r in rows]
 
     def model_table(self) -> ModelTable:

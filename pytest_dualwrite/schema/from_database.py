@@ -5,8 +5,10 @@ tables: the comparison is about the user's tables. Where the Inspector cannot te
 the database's own DDL is read instead:
 
 - SQLite keeps each column's declared type text; the Inspector maps unknown spellings
-  (`TIMESTAMPTZ`, `UUID`) to NUMERIC by affinity, so the declared text is read from
-  `PRAGMA table_info` and normalized like the migrations' own types;
+  (`TIMESTAMPTZ`, `UUID_TEXT`) to NUMERIC by affinity, so the declared text is read from
+  `PRAGMA table_info` and normalized like the migrations' own types (the transpiler's
+  `UUID_TEXT` is a uuid again, see `migrations.sqlite.spelling`), and the CHECKs it adds
+  for declared lengths and ranges are left out;
 - SQLite's Inspector skips expression indexes and reads checks with a regular expression,
   so indexes and checks come from the `CREATE` statements SQLite stored, folded by the
   same code as the migrations. Where sqlglot cannot read a table's DDL (`ON CONFLICT`
@@ -24,6 +26,7 @@ import sqlalchemy as sa
 
 from ..migrations.model import Statement, canonical_dialect
 from ..migrations.runner import VERSION_TABLE
+from ..migrations.sqlite.types import LIMIT_CHECK_SUFFIX
 from .from_sql import from_sql
 from .model import Check, Column, ForeignKey, Index, Schema, Table, Unique
 from .types import (
@@ -32,6 +35,7 @@ from .types import (
     canonical_sql,
     from_sqlalchemy,
     from_type_text,
+    index_entry,
     is_sequence_default,
 )
 
@@ -115,7 +119,8 @@ def _table(inspector: Any, conn: sa.Connection, dialect: str, name: str,
         # SQLite's Inspector loses ON DELETE of inline REFERENCES and inline UNIQUE after a
         # sized type; the stored DDL, folded like a migration, has both.
         stored = ddl.table(name)
-        indexes, checks = stored.indexes, stored.checks
+        indexes = stored.indexes
+        checks = frozenset(c for c in stored.checks if not _ours(c))
         fks, uniques = stored.foreign_keys, stored.uniques
     else:  # Postgres; or SQLite DDL sqlglot could not read (then checks are not compared)
         indexes = frozenset(_index(i, dialect) for i in inspector.get_indexes(name)
@@ -131,6 +136,12 @@ def _real(name: str) -> str | None:
     """The database's own spelling, kept where folding changes it: Postgres keeps the
     case of a quoted name ("Accounts"), and only that spelling finds it."""
     return name if name != name.lower() else None
+
+
+def _ours(check: Check) -> bool:
+    """A CHECK the transpiler added so SQLite refuses what Postgres refuses for a declared
+    type (`varchar(n)`): part of the type, not of the user's schema."""
+    return (check.name or "").lower().endswith(LIMIT_CHECK_SUFFIX)
 
 
 def _foreign_key(fk: dict[str, Any], default_schema: str | None) -> ForeignKey:
@@ -151,12 +162,16 @@ def _foreign_key(fk: dict[str, Any], default_schema: str | None) -> ForeignKey:
 
 def _index(info: dict[str, Any], dialect: str) -> Index:
     expressions = info.get("expressions") or []
+    sorting = info.get("column_sorting") or {}
     columns = []
     for position, column in enumerate(info["column_names"]):
+        text = column if column is not None else expressions[position]
+        descending = "desc" in sorting.get(text, ())
         if column is not None:
-            columns.append(column.lower())
+            columns.append(index_entry(column.lower(), descending))
         else:
-            columns.append(canonical_sql(expressions[position], dialect))
+            columns.append(index_entry(canonical_sql(expressions[position], dialect),
+                                       descending))
     options = info.get("dialect_options") or {}
     where = next((v for k, v in options.items() if k.endswith("_where") and v is not None), None)
     return Index(tuple(columns), unique=bool(info["unique"]),

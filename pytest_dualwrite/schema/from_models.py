@@ -12,6 +12,8 @@ import importlib
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import desc_op
 
 from ..errors import ConfigError
 from ..migrations.model import canonical_dialect
@@ -22,6 +24,7 @@ from .types import (
     canonical_default,
     canonical_sql,
     from_sqlalchemy,
+    index_entry,
     is_sequence_default,
     sa_dialect,
 )
@@ -153,10 +156,15 @@ def _foreign_key(fk: sa.ForeignKeyConstraint) -> ForeignKey:
 def _index(index: sa.Index, option: str, dialect: str, compiler: Any) -> Index:
     columns = []
     for element in index.expressions:
+        # `ts.desc()` is the column ts sorted descending, not an expression named "desc".
+        descending = isinstance(element, UnaryExpression) and element.modifier is desc_op
+        if descending:
+            element = element.element
         if isinstance(element, sa.Column):
-            columns.append(element.name.lower())
+            columns.append(index_entry(element.name.lower(), descending))
         else:
-            columns.append(canonical_sql(_sql(compiler, element), dialect))
+            columns.append(index_entry(canonical_sql(_sql(compiler, element), dialect),
+                                       descending))
     where = None
     if option in ("postgresql", "sqlite"):  # the dialects with partial indexes
         where = index.dialect_options[option].get("where")

@@ -35,7 +35,9 @@ from .types import (
     canonical_default,
     canonical_sql,
     columns_of_sql,
+    entry_expression,
     from_sqlglot,
+    index_entry,
     is_sequence_default,
     rename_column_sql,
 )
@@ -301,11 +303,13 @@ class _Fold:
         return True
 
     def _index_element(self, node: exp.Expression) -> str:
+        descending = False
         if isinstance(node, exp.Ordered):
+            descending = bool(node.args.get("desc"))
             node = node.this
         if isinstance(node, exp.Column):
-            return node.name.lower()
-        return canonical_sql(node, self.dialect)
+            return index_entry(node.name.lower(), descending)
+        return index_entry(canonical_sql(node, self.dialect), descending)
 
     # --- ALTER --------------------------------------------------------------------------
     def _alter(self, node: exp.Alter) -> bool:
@@ -525,8 +529,9 @@ class _Fold:
 
 
 def _index_columns(index: Index) -> set[str]:
-    used = {c for c in index.columns if c.isidentifier()}
-    for element in index.columns:
+    entries = [entry_expression(c) for c in index.columns]
+    used = {c for c in entries if c.isidentifier()}
+    for element in entries:
         if not element.isidentifier():
             used |= columns_of_sql(element)
     return used | (set(columns_of_sql(index.where)) if index.where else set())

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +39,7 @@ from sqlalchemy.dialects import postgresql as sa_pg
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from ..migrations.sqlite.spelling import logical as sqlite_logical
 from .model import ColumnType
 
 T = exp.DataType.Type
@@ -137,10 +139,15 @@ def from_type_text(text: str, dialect: str = "postgres") -> ColumnType:
     """Declared type text (what SQLite stored) as a `ColumnType`.
 
     Read as Postgres first: its vocabulary is the widest (`TIMESTAMPTZ`, `UUID`, `TEXT[]`),
-    and SQLite keeps whatever the migrations wrote. An empty declaration is `unknown`.
+    and SQLite keeps whatever the migrations wrote. The transpiler's own declarations
+    (`UUID_TEXT`, `JSONB_TEXT`, `INT_ARRAY`) read as the type they stand for. An empty
+    declaration is `unknown`.
     """
     if not text.strip():
         return ColumnType("unknown")
+    ours = sqlite_logical(text)
+    if ours is not None:
+        return from_sqlglot(ours)
     for read in dict.fromkeys(("postgres", dialect)):
         try:
             return from_sqlglot(exp.DataType.build(text, dialect=read, udt=True))
@@ -389,6 +396,16 @@ def canonical_sql(text: str | exp.Expression, dialect: str) -> str:
     return _postgres_sql(_reparen(_rewrite(tree)))
 
 
+def _number(text: str) -> str:
+    """A numeric literal one way: `0.0`, `0` and `0e0` are one default (a float column's
+    `server_default="0.0"` against a migration's `DEFAULT 0`)."""
+    try:
+        value = Decimal(text).normalize()
+    except ArithmeticError:
+        return text
+    return format(value, "f") if value != 0 else "0"
+
+
 def canonical_default(text: str | exp.Expression | None, dialect: str,
                       coltype: ColumnType) -> str | None:
     """A server default in canonical form, read through its column's type family."""
@@ -409,7 +426,7 @@ def canonical_default(text: str | exp.Expression | None, dialect: str,
             return "TRUE" if word in _TRUE else "FALSE"
     numeric_family = family in ("integer", "numeric", "float")
     if numeric_family and literal is not None and NUMBER.fullmatch(value):
-        return value
+        return _number(value)
     if family == "string" and literal is not None and not literal.is_string:
         return _postgres_sql(exp.Literal.string(value))
     if family == "json" and literal is not None and literal.is_string:
@@ -419,6 +436,19 @@ def canonical_default(text: str | exp.Expression | None, dialect: str,
             dumped = value
         return _postgres_sql(exp.Literal.string(dumped))
     return _postgres_sql(tree)
+
+
+DESC = " DESC"  # an index entry sorted descending: `ts DESC` (ascending is the default)
+
+
+def index_entry(text: str, descending: bool) -> str:
+    """One index entry as every producer writes it; DESC is kept (it is a difference)."""
+    return text + DESC if descending else text
+
+
+def entry_expression(entry: str) -> str:
+    """The column or expression of an index entry, its sort order aside."""
+    return entry[: -len(DESC)] if entry.endswith(DESC) else entry
 
 
 def is_sequence_default(text: str | None) -> bool:

@@ -108,7 +108,8 @@ def _fix(node: exp.Expr) -> exp.Expr:
         node.set("expression", exp.var("BINARY"))
     elif isinstance(node, exp.Ordered) and not isinstance(node.parent, exp.Order):
         node.set("nulls_first", not node.args.get("desc"))  # index/ON CONFLICT: no NULLS
-    elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.ColumnDef):
+    elif isinstance(node, exp.DataType) and not isinstance(node.parent, (
+            exp.ColumnDef, exp.AlterColumn)):  # a column's type: `types.column_type`
         if node.this == DT.USERDEFINED:
             return exp.DataType.build("TEXT")
         if node.is_type(DT.ARRAY) or node.args.get("nested"):

@@ -27,7 +27,15 @@ from .table import (
     read_table,
     write_in_place,
 )
-from .types import ENUM_CHECK_SUFFIX, affinity, generate, not_null, parenthesize_default
+from .types import (
+    ENUM_CHECK_SUFFIX,
+    LIMIT_CHECK_SUFFIX,
+    affinity,
+    generate,
+    limit_check,
+    not_null,
+    parenthesize_default,
+)
 from .views import keep_view_columns
 
 
@@ -222,9 +230,12 @@ class _Alter:
                 "INTEGER"):
             return  # the rowid is a 64-bit integer already; keep it the rowid
         for c in list(column.constraints):
-            if c.this is not None and c.name.endswith(ENUM_CHECK_SUFFIX):
-                c.pop()  # the enum CHECK of the old type
+            if c.this is not None and c.name.endswith((ENUM_CHECK_SUFFIX, LIMIT_CHECK_SUFFIX)):
+                c.pop()  # the enum or limit CHECK of the old type
         column.set("kind", new_type)
+        limit = limit_check(column.name, new_type)
+        if limit is not None:  # first, as `types.column_type` puts it
+            column.set("constraints", [limit, *column.constraints])
         using = action.args.get("using")
         if using or affinity(old_sql) != affinity(generate(new_type)):
             value = exp.Cast(this=using.copy() if using else exp.column(column.name, quoted=True),

@@ -18,6 +18,7 @@ from .indexes import fix_collation, fix_index, inline_index, unnamed
 from .lateral import unlateral
 from .table import columns_first
 from .types import (
+    LIMIT_CHECK_SUFFIX,
     SERIALS,
     Unsupported,
     column_type,
@@ -226,6 +227,8 @@ class _Fixer:
         action.set("dtype", new_type)
         actions: list[exp.Expr] = [action]
         for c in probe.constraints:  # the enum CHECK, as a named table constraint
+            if c.name.endswith(LIMIT_CHECK_SUFFIX):
+                continue  # the rebuild puts it on the column (`rebuild.change_type`)
             actions.append(exp.AddConstraint(expressions=[
                 exp.Constraint(this=c.this, expressions=[c.kind])]))
         out: list[exp.Expr] = []

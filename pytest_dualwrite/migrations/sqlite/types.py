@@ -13,11 +13,18 @@ from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import ErrorLevel, UnsupportedError
 from sqlglot.generators.sqlite import SQLiteGenerator
 
+from .spelling import declared, is_array
+
 DT = exp.DataType.Type
 SERIALS = {DT.SERIAL, DT.BIGSERIAL, DT.SMALLSERIAL}
 TIMESTAMPS = {DT.TIMESTAMP, DT.TIMESTAMPTZ, DT.TIMESTAMPLTZ, DT.DATETIME}
 TEXTS = {DT.TEXT, DT.VARCHAR, DT.CHAR, DT.NVARCHAR, DT.NCHAR}
 ENUM_CHECK_SUFFIX = "_enum"  # names the CHECK that stands in for a Postgres enum type
+# Names the CHECK that makes SQLite refuse what Postgres refuses for the declared type (a
+# value over varchar(n), an int4 out of range); reflection leaves these out of the schema.
+LIMIT_CHECK_SUFFIX = "_dw_limit"
+_INT_RANGES = {DT.SMALLINT: 2**15, DT.INT: 2**31}
+_SIZED_TEXT = {DT.VARCHAR, DT.CHAR, DT.NVARCHAR, DT.NCHAR}
 
 
 class Unsupported(Exception):
@@ -29,8 +36,9 @@ class DualwriteSQLite(SQLite):
 
     sqlglot's SQLite generator turns BOOLEAN, BIGINT and VARCHAR(255) into INTEGER/TEXT and
     NUMERIC into REAL (different affinity); reflection then no longer matches the models.
-    UUID becomes CHAR(36): a name without CHAR/TEXT gets NUMERIC affinity, which turns an
-    all-digit hex string into a number.
+    TIMESTAMPTZ stays TIMESTAMPTZ (a timestamp's text has no number to lose to NUMERIC
+    affinity). Columns of UUID, JSON and array types are declared by `spelling`; a cast
+    to UUID is to CHAR(36), text either way.
     """
 
     class Generator(SQLiteGenerator):
@@ -46,10 +54,17 @@ class DualwriteSQLite(SQLite):
             DT.NVARCHAR: "NVARCHAR",
             DT.UUID: "CHAR(36)",
             DT.JSONB: "JSON",
-            DT.TIMESTAMPTZ: "TIMESTAMP",
-            DT.TIMESTAMPLTZ: "TIMESTAMP",
+            DT.TIMESTAMPTZ: "TIMESTAMPTZ",
+            DT.TIMESTAMPLTZ: "TIMESTAMPTZ",
             DT.TIMETZ: "TIME",
         }
+        def cast_sql(self, expression: exp.Cast, safe_prefix: str | None = None) -> str:
+            # A timestamptz cast as SQLite reads a timestamp (a CAST to a NUMERIC-affinity
+            # name would turn '2024-01-01' into 2024); DATETIME() also applies the offset.
+            if expression.is_type("timestamptz", "timestampltz"):
+                return self.func("DATETIME", expression.this)
+            return super().cast_sql(expression, safe_prefix)
+
         TRANSFORMS = {
             **SQLiteGenerator.TRANSFORMS,
             # sqlglot reads gen_random_uuid() as UUID(), which SQLite does not have
@@ -69,9 +84,33 @@ def generate(tree: exp.Expr, strict: bool = True) -> str:
         raise Unsupported(str(exc).splitlines()[0]) from None
 
 
+def limit_check(column: str, kind: exp.DataType) -> exp.ColumnConstraint | None:
+    """A CHECK refusing what Postgres refuses for `kind`: text over varchar(n)/char(n), an
+    int2/int4 out of range, a numeric(p,s) with more than p-s integer digits. SQLite stores
+    any of these unchanged, so a narrowing copy would pass there and fail on Postgres."""
+    params = [p.name for p in kind.expressions if isinstance(p, exp.DataTypeParam)]
+    col = exp.column(column, quoted=True)
+    check: exp.Expr | None = None
+    if kind.this in _SIZED_TEXT and params and params[0].isdigit():
+        check = exp.LTE(this=exp.Length(this=col), expression=exp.Literal.number(params[0]))
+    elif kind.this in _INT_RANGES:
+        bound = _INT_RANGES[kind.this]
+        check = exp.Between(this=col, low=exp.Literal.number(-bound),
+                            high=exp.Literal.number(bound - 1))
+    elif kind.this == DT.DECIMAL and params and params[0].isdigit():
+        digits = int(params[0]) - (int(params[1]) if len(params) > 1 and params[1].isdigit()
+                                   else 0)
+        check = exp.LT(this=exp.Abs(this=col), expression=exp.Literal.number(f"1e{digits}"))
+    if check is None:
+        return None
+    return exp.ColumnConstraint(this=exp.to_identifier(f"{column}{LIMIT_CHECK_SUFFIX}"),
+                                kind=exp.CheckColumnConstraint(this=check))
+
+
 def column_type(column: exp.ColumnDef, kind: exp.DataType,
                 enums: Mapping[str, tuple[str, ...]], adjusted: list[str]) -> exp.DataType:
-    """The SQLite type of `column`; an enum also gets its CHECK, citext its NOCASE."""
+    """The SQLite type of `column`; an enum also gets its CHECK, citext its NOCASE, a
+    sized type its `limit_check`."""
     name = ""
     if kind.this == DT.USERDEFINED and kind.args.get("kind"):
         name = str(kind.args["kind"].name if isinstance(kind.args["kind"], exp.Expr)
@@ -92,10 +131,13 @@ def column_type(column: exp.ColumnDef, kind: exp.DataType,
         else:
             adjusted.append(f"type {name} becomes TEXT")
         return exp.DataType.build("TEXT")
-    if kind.is_type(DT.ARRAY) or kind.args.get("nested"):
+    limit = limit_check(column.name, kind)
+    if limit is not None:  # first: sqlglot cannot read `UNIQUE CONSTRAINT c CHECK` back
+        column.set("constraints", [limit, *column.constraints])
+    spelled = declared(kind)
+    if spelled is not None and is_array(kind):
         adjusted.append(f"array column {column.name} holds JSON text")
-        return exp.DataType.build("JSON")
-    return kind
+    return kind if spelled is None else spelled
 
 
 def fix_default(column: exp.ColumnDef, kind: exp.DataType | None,
