@@ -52,11 +52,15 @@ def parse_backends(value: str) -> tuple[str, ...]:
 MAX_EXAMPLES = 1_000_000  # hypothesis takes any int; more than this would never end
 
 
-def parse_positive_int(value: str) -> int:
+def _whole(value: str) -> int:
     try:
-        number = int(value)
+        return int(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a whole number") from None
+
+
+def parse_positive_int(value: str) -> int:
+    number = _whole(value)
     if number < 1:
         raise ValueError(f"{value!r} must be at least 1")
     if number > MAX_EXAMPLES:
@@ -77,10 +81,7 @@ def parse_seconds(value: str) -> float:
 
 def parse_limit(value: str) -> int:
     """`10000`, `0` (no limit)."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a whole number") from None
+    number = _whole(value)
     if number < 0:
         raise ValueError(f"{value!r} must be 0 (no limit) or more")
     return number

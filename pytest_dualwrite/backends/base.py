@@ -104,25 +104,20 @@ class Backend(ABC):
 
     def template(self, key: Hashable, build: Callable[[Database], None]) -> Database:
         """The database in the state `build` produces, built once per key and kept."""
-        template = self._templates.get(key)
-        if template is None:
-            template = self.create_database()
-            try:
-                build(template)
-            except BaseException:
-                self.drop(template)
-                raise
-            template.engine.dispose()
-            self._templates[key] = template
-        return template
+        return self._kept(key, self.create_database, build)
 
     def template_from(self, key: Hashable, base: Database,
                       build: Callable[[Database], None]) -> Database:
         """Like `template`, but starting from a clone of `base` (a template one step
         behind): a walk through N steps then applies N migrations, not N²/2."""
+        return self._kept(key, lambda: self.clone(base), build)
+
+    def _kept(self, key: Hashable, make: Callable[[], Database],
+              build: Callable[[Database], None]) -> Database:
+        """The template for `key`: made and built once, dropped if the build fails."""
         template = self._templates.get(key)
         if template is None:
-            template = self.clone(base)
+            template = make()
             try:
                 build(template)
             except BaseException:
