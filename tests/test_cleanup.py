@@ -9,6 +9,7 @@ databases of dead, live, foreign and unknown owners.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -186,6 +187,27 @@ def test_a_worker_killed_mid_run_leaves_nothing_the_controller_does_not_drop(
     assert "crashed" in out, out  # xdist saw the worker die
     assert "dualwrite: dropped" in out and "a worker left (it was interrupted or killed)" in out
     assert left_by(role_url) == []
+
+
+def test_a_killed_worker_leaves_no_role_of_its_run(pytester: pytest.Pytester) -> None:
+    """With a URL role that may CREATE ROLE, each worker runs as a role of the run; one
+    killed by SIGKILL cannot drop its own, so the controller's sweep does."""
+    url = need_postgres()
+    run = start(small_project(pytester), url, "--max-worker-restart=4",
+                env={"DW_TEST_KILL": "1"})
+    out, _ = run.communicate(timeout=600)
+    assert "crashed" in out, out
+    found = re.search(r"a worker left \(it was interrupted or killed\): dualwrite_(\w+?)_gw", out)
+    assert found, out
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            left = conn.execute(sa.text(
+                "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"),
+                {"p": f"dualwrite_role_{found.group(1)}_"}).scalars().all()
+    finally:
+        engine.dispose()
+    assert left == []
 
 
 def test_a_database_that_cannot_be_dropped_fails_the_run_and_says_so(

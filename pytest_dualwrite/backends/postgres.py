@@ -176,7 +176,7 @@ class PostgresBackend(Backend):
         return f"{text}; {roles.describe(self.role, self.privileges, self.unrestricted)}"
 
     def admin(self) -> sa.Engine:
-        """An AUTOCOMMIT engine on the URL's database, for CREATE/DROP DATABASE only."""
+        """An AUTOCOMMIT engine on the URL's database, for CREATE/DROP DATABASE and ROLE only."""
         if self._admin is None:
             try:
                 # pre_ping: a killed admin connection is replaced, so cleanup still runs.
@@ -384,7 +384,24 @@ class PostgresBackend(Backend):
         names = self.list_databases(f"{NAME_PREFIX}{run}_")
         problems = self.drop_named(names)
         failed = {p.split(":", 1)[0] for p in problems}
-        return [n for n in names if n not in failed], problems
+        return [n for n in names if n not in failed], problems + self._drop_run_roles(run)
+
+    def _drop_run_roles(self, run: str) -> list[str]:
+        """The roles of run `run` (backends/role.py) that a killed worker could not drop:
+        after the databases, which they own; only roles the URL's role is a member of."""
+        problems = []
+        with self.admin().connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p) "
+                "AND pg_has_role(oid, 'MEMBER') ORDER BY rolname"),
+                {"p": f"{NAME_PREFIX}role_{run}_"}).scalars().all()
+            for name in rows:
+                try:
+                    roles.drop_role(conn, name)
+                except sa.exc.DBAPIError as exc:
+                    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                    problems.append(f"role {name}: {reason}")
+        return problems
 
     def _shutdown(self) -> None:
         for workspace in self._workspaces.values():
