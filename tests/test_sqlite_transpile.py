@@ -30,6 +30,20 @@ def test_a_not_null_column_added_to_a_table_with_a_table_constraint(
         conn.exec_driver_sql("INSERT INTO t (id, a) VALUES (2, 2)")  # UNIQUE (a) kept
 
 
+def test_set_not_null_on_a_column_declared_null(any_engine: sa.Engine) -> None:
+    """evidential-be: `x timestamptz NULL`, then `SET NOT NULL, SET DEFAULT now()` in one
+    statement; SQLite kept the explicit NULL and dropped the NOT NULL."""
+    engine = as_runner(any_engine)
+    migrate(engine, [
+        "CREATE TABLE tasks (id INT PRIMARY KEY, until timestamptz NULL);",
+        "ALTER TABLE tasks ALTER COLUMN until SET NOT NULL, ALTER COLUMN until SET DEFAULT now();",
+    ])
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO tasks (id) VALUES (1)")  # the default fills it
+    with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+        conn.exec_driver_sql("INSERT INTO tasks (id, until) VALUES (2, NULL)")
+
+
 def test_a_table_constraint_written_before_a_column(any_engine: sa.Engine) -> None:
     engine = as_runner(any_engine)
     migrate(engine, ["CREATE TABLE u (id INT, UNIQUE (a), a INT, PRIMARY KEY (id));",

@@ -201,16 +201,15 @@ class _Alter:
         action: exp.AlterColumn = self.action
         column = self.column(action.this.name)
         q_column, q_table = quote(column.name), quote(self.table)
-        constraints = column.constraints
         if action.args.get("dtype") is not None:
             self.change_type(column, action)
         elif action.args.get("allow_null") is False:  # SET NOT NULL
             if self.scalar(f"SELECT EXISTS (SELECT 1 FROM {q_table} WHERE {q_column} IS NULL)"):
                 raise Refused(f'column "{column.name}" of relation "{self.table}" contains '
                               f"null values")
-            if not any(isinstance(c.kind, exp.NotNullColumnConstraint) for c in constraints):
-                column.append("constraints",
-                              exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+            # An explicit `NULL` is a NotNullColumnConstraint too (allow_null): replace it.
+            _remove(column, exp.NotNullColumnConstraint)
+            column.append("constraints", exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
         elif action.args.get("allow_null"):  # DROP NOT NULL
             _remove(column, exp.NotNullColumnConstraint)
         elif action.args.get("drop"):  # DROP DEFAULT
