@@ -7,11 +7,15 @@ that nor go quiet about a difference SQLite does keep (a VARCHAR length, a type 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from pytest_dualwrite.schema.diff import diff, skipped
 from pytest_dualwrite.schema.from_database import from_database
 from pytest_dualwrite.schema.from_models import from_models
+
+from .test_dialects import as_runner, migrate
 
 PG_SPELLED = """
 CREATE TABLE events (
@@ -93,3 +97,23 @@ def test_integer_primary_key_is_the_rowid_but_bigint_is_not(sqlite_engine: sa.En
     # On Postgres both keys are SERIAL: the same models, read for Postgres, say so.
     on_pg = from_models(metadata)
     assert [d.object_name for d in diff(on_pg, live) if d.object_kind == "default"] == ["id"]
+
+
+def test_postgres_models_match_their_migrations_transpiled_to_sqlite(tmp_path: Path) -> None:
+    """evidential-be: a partial index declared with `postgresql_where` only, and a
+    `to_timestamp(0)` default, against the same Postgres migrations run on SQLite."""
+
+    engine = as_runner(sa.create_engine(f"sqlite:///{tmp_path / 'pg.db'}"))
+    migrate(engine, [
+        "CREATE TABLE draws (id INT PRIMARY KEY, arm_id INT, outcome INT, "
+        "seen timestamptz NOT NULL DEFAULT to_timestamp(0));",
+        "CREATE INDEX draws_arm ON draws (arm_id) WHERE outcome IS NOT NULL;",
+    ])
+    metadata = sa.MetaData()
+    sa.Table("draws", metadata, sa.Column("id", sa.Integer, primary_key=True,
+                                          autoincrement=False),
+             sa.Column("arm_id", sa.Integer), sa.Column("outcome", sa.Integer),
+             sa.Column("seen", sa.DateTime(timezone=True), nullable=False,
+                       server_default=sa.func.to_timestamp(0)),
+             sa.Index("draws_arm", "arm_id", postgresql_where=sa.text("outcome IS NOT NULL")))
+    assert diff(from_models(metadata, dialect="sqlite"), from_database(engine)) == []

@@ -153,6 +153,9 @@ def _foreign_key(fk: sa.ForeignKeyConstraint) -> ForeignKey:
     )
 
 
+PARTIAL = ("postgresql", "sqlite")  # the dialects with partial indexes
+
+
 def _index(index: sa.Index, option: str, dialect: str, compiler: Any) -> Index:
     columns = []
     for element in index.expressions:
@@ -166,8 +169,13 @@ def _index(index: sa.Index, option: str, dialect: str, compiler: Any) -> Index:
             columns.append(index_entry(canonical_sql(_sql(compiler, element), dialect),
                                        descending))
     where = None
-    if option in ("postgresql", "sqlite"):  # the dialects with partial indexes
-        where = index.dialect_options[option].get("where")
+    if option in PARTIAL:
+        # The backend's own predicate; else the other one's: Postgres-dialect migrations
+        # keep `WHERE` when they are transpiled to SQLite, so a model written for Postgres
+        # (`postgresql_where` only) declares the index the SQLite database really holds.
+        where = next((w for w in (index.dialect_options[d].get("where")
+                                  for d in (option, *(p for p in PARTIAL if p != option)))
+                      if w is not None), None)
     return Index(tuple(columns), unique=bool(index.unique),
                  where=canonical_sql(_sql(compiler, where), dialect) if where is not None else None,
                  name=_name(index))

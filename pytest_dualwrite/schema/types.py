@@ -39,6 +39,7 @@ from sqlalchemy.dialects import postgresql as sa_pg
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from ..migrations.sqlite.expressions import TIME_FORMAT
 from ..migrations.sqlite.spelling import logical as sqlite_logical
 from .model import ColumnType
 
@@ -306,6 +307,15 @@ def _moment(match: re.Match[str]) -> str:
     return f"{match['date']} {time}{tz}"
 
 
+def _is_our_unix_time(node: exp.Expression) -> bool:
+    """`strftime('<the transpiler's format>', x, 'unixepoch')`: Postgres' to_timestamp(x)."""
+    if not (isinstance(node, exp.Anonymous) and node.name.lower() == "strftime"):
+        return False
+    args = node.expressions
+    return len(args) == 3 and all(isinstance(a, exp.Literal) and a.is_string and a.name == want
+                                  for a, want in ((args[0], TIME_FORMAT), (args[2], "unixepoch")))
+
+
 def _simplify(node: exp.Expression) -> exp.Expression:
     """One rewrite step, applied bottom-up: children are already canonical."""
     if isinstance(node, exp.Paren):
@@ -321,6 +331,8 @@ def _simplify(node: exp.Expression) -> exp.Expression:
         return node
     if isinstance(node, exp.Anonymous) and node.name.lower() in _NOW_NAMES and not node.expressions:
         return exp.CurrentTimestamp()
+    if _is_our_unix_time(node):  # the SQLite spelling the transpiler gives to_timestamp(x)
+        return exp.UnixToTime(this=node.expressions[1])
     if isinstance(node, (exp.EQ, exp.NEQ)):
         items = _array_items(node.expression)
         any_ = isinstance(node.expression, exp.Any)
