@@ -65,6 +65,9 @@ def any_engine(request: pytest.FixtureRequest) -> sa.Engine:
 
 
 EXAMPLES = Path(__file__).parent / "examples"
+# The examples are users' projects, copied into pytester runs; collecting them here would
+# import each one's modules (two `catalog.py`) into this session.
+collect_ignore = ["examples"]
 
 
 def copy_example(pytester: pytest.Pytester, name: str) -> pytest.Pytester:

@@ -103,13 +103,16 @@ def test_correct_timeline_passes_200_examples(timeline: pytest.Pytester, backend
     result.assert_outcomes(passed=1)
 
 
+# An update may change any mapped field: the shrinker picks which one the story shows.
+ANY_FIELD = r": (name|description|price_cents|updated_at): "
+
 BUGS = {
     # bug: (phase and operation the story names, field, text of the difference)
     "resurrect": ("cutover phase by delete(key=", None, "model (no row)"),
-    "backfill_overwrites": ("cutover phase by update(key=", ": name: ", "model '"),
-    "read_old_first": ("cutover phase by update(key=", ": name: ", "read returned"),
-    "update_old_only": ("cutover phase by update(key=", ": name: ", "model '"),
-    "skip_default": ("cutover phase by write(", ": description: ",
+    "backfill_overwrites": ("cutover phase by update(key=", ANY_FIELD, "model "),
+    "read_old_first": ("cutover phase by update(key=", ANY_FIELD, "read returned"),
+    "update_old_only": ("cutover phase by update(key=", ANY_FIELD, "model "),
+    "skip_default": ("cutover phase by write(", r": description: ",
                      "'no description yet', model None"),
 }
 
@@ -131,7 +134,7 @@ def test_planted_cutover_bug_is_caught(timeline: pytest.Pytester,
         assert "Traceback" not in text
         differences = text.split("--- differences ---")[1]
         assert step in differences and shown in differences, differences
-        assert field is None or field in differences, differences
+        assert field is None or re.search(field, differences), differences
         assert re.search(r"old .*, catalog_items .*, model ", differences), differences
         operations = text.split("--- operations ---")[1].split("---")[0]
         rows = re.findall(r"^\s*\d+\.\s+(?:\{|(?:dual-write|cutover): write\()", operations,
