@@ -17,15 +17,20 @@ import pytest
 import sqlalchemy as sa
 
 _STORE = "CHARACTER_STORE_DIR"
+_OWNER = "CHARACTER_STORE_PID"  # which process made the folder in _STORE
 _store_key = pytest.StashKey[str]()
 
 
 def pytest_configure(config):
-    """The characters' store for the spec's items: a folder of this process (xdist workers
-    get one each), removed at the end so a run leaves nothing in the temp folder."""
-    if _STORE not in os.environ:
+    """The characters' store for the spec's items: a folder of this process, removed at the
+    end so a run leaves nothing in the temp folder. xdist workers inherit the controller's
+    environment, so each makes its own (two workers' examples must not share one store);
+    a folder you set yourself (no owner) is kept."""
+    inherited = os.environ.get(_OWNER) not in (None, str(os.getpid()))
+    if _STORE not in os.environ or inherited:
         folder = tempfile.mkdtemp(prefix="dualwrite-example-characters-")
         os.environ[_STORE] = folder
+        os.environ[_OWNER] = str(os.getpid())
         config.stash[_store_key] = folder
 
 
@@ -34,6 +39,7 @@ def pytest_unconfigure(config):
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
         os.environ.pop(_STORE, None)
+        os.environ.pop(_OWNER, None)
 
 
 

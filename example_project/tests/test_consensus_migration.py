@@ -46,8 +46,11 @@ consensus_artifacts_to_runs = DualWrite(
     delete=consensus.delete_artifact,
     backfill=backfill_in_small_batches,
     read=consensus.get_artifact,
-    strategies={"synthesis": st.shared(st.none() | st.text(max_size=30),
-                                       key="consensus-stage-synthesis")},
+    # Text Postgres can store: no NUL (the plugin refuses an override that yields one).
+    strategies={"synthesis": st.shared(
+        st.none() | st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
+                            max_size=30),
+        key="consensus-stage-synthesis")},
 )
 
 
