@@ -18,6 +18,14 @@ def postgres_url() -> str | None:
     return os.environ.get(PG_URL_ENV)
 
 
+def every_backend(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The backends a pytester run can use: Postgres too when a URL is set (handed on)."""
+    url = postgres_url()
+    if url:
+        monkeypatch.setenv(PG_URL_ENV, url)
+    return ["sqlite", "postgres"] if url else ["sqlite"]
+
+
 def need_postgres() -> str:
     """The Postgres URL, or skip: only when none is set (CI sets one and fails on a skip)."""
     url = postgres_url()

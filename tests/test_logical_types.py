@@ -23,7 +23,7 @@ from pytest_dualwrite.schema.types import from_type_text
 from pytest_dualwrite.strategies import from_column, register_type_strategy, registry, rows
 from pytest_dualwrite.strategies.neighbours import neighbours, neighbours_of
 
-from .conftest import copy_example, postgres_url
+from .conftest import copy_example, every_backend
 from .test_dialects import as_runner, migrate
 
 TYPED = """CREATE TABLE typed (
@@ -197,10 +197,7 @@ def test_a_naive_uuid_app_is_green_on_every_backend(pytester: pytest.Pytester,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """`sa.Uuid` keys, aware timestamps, JSON, Decimal, booleans, and a `strategies=`
     override of the key: no workaround, green on SQLite and Postgres (#12 item 1)."""
-    url = postgres_url()
-    backends = ["sqlite", "postgres"] if url else ["sqlite"]
-    if url:
-        monkeypatch.setenv("DUALWRITE_POSTGRES_URL", url)
+    backends = every_backend(monkeypatch)
     copy_example(pytester, "uuid_keys")
     result = pytester.runpytest_subprocess(
         "--dualwrite", f"--dualwrite-backend={','.join(backends)}", "--dualwrite-examples=10",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from .conftest import copy_example, postgres_url
+from .conftest import copy_example, every_backend, postgres_url
 
 USES_DB = """
 import sqlalchemy as sa
@@ -239,10 +239,7 @@ def awkward_project(pytester: pytest.Pytester, hi: str) -> pytest.Pytester:
 def test_awkward_identifiers_reach_the_database_quoted(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = postgres_url()
-    backends = ["sqlite", "postgres"] if url else ["sqlite"]
-    if url:
-        monkeypatch.setenv("DUALWRITE_POSTGRES_URL", url)
+    backends = every_backend(monkeypatch)
     awkward_project(pytester, 'say "hi"')
     result = pytester.runpytest_subprocess(
         "--dualwrite", f"--dualwrite-backend={','.join(backends)}", "--dualwrite-examples=10",
