@@ -117,3 +117,29 @@ def test_planted_race_is_caught(
     rows = re.findall(r"^\s*\d+\.\s+\{", operations, flags=re.MULTILINE)
     assert 1 <= len(rows) <= 3, operations
     assert len(begins) <= 6, operations
+
+
+def test_a_backfill_that_never_comes_back_fails_in_one_line(
+    timeline: pytest.Pytester,
+) -> None:
+    """Bounded like every callable: the statement is cancelled on the server, the thread
+    joined, and the item fails with one line naming the callable and the setting."""
+    need_postgres()
+    path = timeline.path / "catalog.py"
+    path.write_text(
+        path.read_text().replace(
+            '    """Keyset pagination, a yield per batch (a batch commits there)."""\n',
+            '    """Keyset pagination, a yield per batch (a batch commits there)."""\n'
+            '    conn.execute(sa.text("SELECT pg_sleep(30)"))\n',
+        )
+    )
+    result = run(timeline, "postgres", "--dualwrite-examples=5", "--dualwrite-call-timeout=1")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert re.search(
+        r"catalog\.backfill did not reach its next statement within 1 s while racing "
+        r"\(--dualwrite-call-timeout",
+        out,
+    ), out
+    assert "Traceback" not in out
+    assert result.duration < 25, result.duration
