@@ -39,7 +39,7 @@ from .spelling import spelled
 
 SQLITE_SKIP = (
     "SQLite has a single writer: a backfill's transaction and the application's "
-    "never overlap there, so there is no race to find (run it on Postgres)"
+    "never overlap, so there is no race to find"
 )
 MAX_OPERATIONS = 5  # the application's operations per example
 _RETRY_STATES = ("40P01", "40001")  # deadlock, serialization failure: the app retries
