@@ -3,6 +3,8 @@
   lock FOLDER     write FOLDER/migrations.lock (a checksum per migration file), so an edit
                   to an already-applied migration becomes an error in later runs.
   drift           print the models-vs-migrations table; exit 1 on drift (see --help).
+  verify          compare a spec's old and new on a real database, read-only, in key
+                  ranges; exit 0 equal, 1 different, 2 could not run (see verify --help).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .drift_cli import add_drift_command
 
     add_drift_command(commands)
+    from .live.cli import add_verify_command
+
+    add_verify_command(commands)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
