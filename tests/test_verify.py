@@ -8,6 +8,7 @@ command (exit codes, the printed differences, the JSON report), on SQLite and Po
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -426,3 +427,53 @@ def test_mysql_has_no_backend(tmp_path: Path) -> None:
         r"pytest-dualwrite: --url 'mysql://u:\*\*\*@h/db': verify runs on postgresql:// "
         r"and sqlite:// databases \(mysql has no backend in this project\)",
     )
+
+
+# --- a million rows (opt-in: DUALWRITE_VERIFY_MILLION=1; 10^7 is in the benchmark) ----------
+
+MILLION = "DUALWRITE_VERIFY_MILLION"
+
+
+@pytest.mark.skipif(not os.environ.get(MILLION), reason=f"opt-in: set {MILLION}=1 (about 1 min)")
+def test_a_million_rows_with_16_planted_differences(tmp_path: Path) -> None:
+    rows = 1_000_000
+    with postgres_database() as engine:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "CREATE TABLE items (id bigint PRIMARY KEY, name text, price numeric(10, 2))"
+            )
+            conn.exec_driver_sql(
+                f"INSERT INTO items SELECT g, CASE WHEN mod(g, 9) = 0 THEN NULL ELSE "
+                f"'item ' || g END, mod(g, 1000) FROM generate_series(1, {rows}) g"
+            )
+            conn.exec_driver_sql(
+                "CREATE TABLE items_v2 (id bigint, title text, price numeric(10, 2))"
+            )
+            conn.exec_driver_sql("INSERT INTO items_v2 SELECT * FROM items")
+            conn.exec_driver_sql("CREATE INDEX ON items_v2 (id)")
+            keys = [62_500 * i + 3 for i in range(1, 17)]
+            changed, missing, dup = keys[:10], keys[10:13], keys[13]
+            for i, key in enumerate(changed):
+                change = "title = coalesce(title, '') || '!'" if i % 2 else "price = price + 1"
+                conn.exec_driver_sql(f"UPDATE items_v2 SET {change} WHERE id = {key}")
+            conn.exec_driver_sql(f"DELETE FROM items_v2 WHERE id IN {tuple(missing)}")
+            conn.exec_driver_sql(f"INSERT INTO items_v2 VALUES (0, 'a', 1), ({rows + 5}, 'b', 2)")
+            conn.exec_driver_sql(f"INSERT INTO items_v2 SELECT * FROM items_v2 WHERE id = {dup}")
+            conn.exec_driver_sql("ANALYZE items")
+            conn.exec_driver_sql("ANALYZE items_v2")
+        state = tmp_path / "resume.json"
+
+        def kill_at_5(progress: Progress) -> None:
+            if progress.chunks == 5:
+                raise Killed
+
+        with pytest.raises(Killed):
+            dualwrite_verify(engine, items_spec(), resume=state, on_chunk=kill_at_5)
+        result = dualwrite_verify(engine, items_spec(), resume=state)
+    assert found(result) == (
+        {("changed", k) for k in changed}
+        | {("missing", k) for k in missing}
+        | {("extra", 0), ("extra", rows + 5), ("extra", dup), ("duplicate", dup)}
+    )
+    assert result.comparison.counts.old_rows == rows
+    assert result.chunks_read == result.chunks - 4

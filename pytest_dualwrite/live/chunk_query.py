@@ -1,15 +1,16 @@
 """One key range of both sides: a hash aggregate first, the exact comparison only if needed.
 
 Per range the database answers a few small rows per side: for each of 64 buckets of keys
-(by a hash of the key), how many rows, and the sum of a 64-bit hash of each row (key and
-mapped columns). Count and sum are order-independent and count copies, so equal pairs
-mean equal multisets (up to a 2^-64 collision); nothing but those numbers leaves the
-server. Only the buckets whose numbers differ are compared exactly (about 1/64 of a range
-per differing key), by the plugin's own comparer (`dualwrite.compare.compare`: GROUP BY,
-NULL equals NULL, multiset counts), which fetches just the differing rows of the keys it
-shows. The hash is a filter and never the verdict: a bucket it flags that the comparer
-finds equal (`-0.0` and `0.0`, `1.0` and `1.00`) costs one exact comparison and counts as
-equal.
+(equal sub-ranges of a bounded integer key range, else by a hash of the key), how many
+rows, and the sum of a 64-bit hash of each row (key and mapped columns). Count and sum are
+order-independent and count copies, so equal pairs mean equal multisets (up to a 2^-64
+collision); nothing but those numbers leaves the server. Only the buckets whose numbers
+differ are compared exactly (about 1/64 of a range per differing key; for an integer key
+read by that sub-range's index range alone), by the plugin's own comparer
+(`dualwrite.compare.compare`: GROUP BY, NULL equals NULL, multiset counts), which fetches
+just the differing rows of the keys it shows. The hash is a filter and never the verdict:
+a bucket it flags that the comparer finds equal (`-0.0` and `0.0`, `1.0` and `1.00`) costs
+one exact comparison and counts as equal.
 
 Both sides go through one `UNION ALL`, so Postgres gives each compared column one type
 (int4 and int8, varchar and text, timestamp and timestamptz), casting where the comparer
@@ -33,8 +34,9 @@ import sqlalchemy as sa
 from ..dualwrite.compare import Comparison, Projection, _casts, compare
 
 SIDE = "dw_side"
-# Keys are spread over this many buckets (by a hash of the key) within a range: a range
-# that differs is compared exactly only on the buckets whose hashes differ.
+# Keys are spread over this many buckets within a range (an integer key's sub-ranges, else
+# by a hash of the key): a range that differs is compared exactly only on the buckets
+# whose hashes differ.
 BUCKETS = 64
 
 
@@ -107,18 +109,52 @@ class Pair:
         return (query.where(chunk.where(cols)) if chunk else query), cols
 
     def ranged(
-        self, side: str, chunk: Chunk, cast: bool, buckets: Sequence[int] | None = None
+        self,
+        side: str,
+        chunk: Chunk,
+        cast: bool,
+        buckets: Sequence[int] | None = None,
     ) -> sa.Select[Any]:
-        """One side's rows in a range (and, given `buckets`, only keys hashed into them)."""
+        """One side's rows in a range (and, given `buckets`, only keys in those buckets:
+        sub-ranges of an integer key's range, else keys hashed into them)."""
         sub = self.sub(side)
         cast_cols = {
             n: sa.cast(sub.c[n], self.casts[n]) if n in self.casts else sub.c[n] for n in self.names
         }
         cols = [(cast_cols[n] if cast else sub.c[n]).label(n) for n in self.names]
-        query = sa.select(*cols).where(chunk.where([sub.c[k] for k in self.key]))
+        keys = [sub.c[k] for k in self.key]
+        if buckets is not None and self._width(chunk):
+            parts = self._parts(chunk, buckets)
+            return sa.select(*cols).where(sa.or_(*(p.where(keys) for p in parts)))
+        query = sa.select(*cols).where(chunk.where(keys))
         if buckets is not None:
-            query = query.where(self._bucket([cast_cols[k] for k in self.key]).in_(buckets))
+            query = query.where(self._bucket([cast_cols[k] for k in self.key], chunk).in_(buckets))
         return query
+
+    def _width(self, chunk: Chunk) -> int | None:
+        """hi - lo of a bounded range of one integer key (uncast): buckets are then
+        sub-ranges, so a differing bucket is read again by its index range alone."""
+        lo, hi = chunk.lo, chunk.hi
+        if lo is None or hi is None or len(lo) != 1 or self.key[0] in self.casts:
+            return None
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo[0], hi[0])):
+            return None
+        return int(hi[0] - lo[0]) if hi[0] - lo[0] >= BUCKETS else None
+
+    def _parts(self, chunk: Chunk, buckets: Sequence[int]) -> list[Chunk]:
+        """The key sub-ranges of `buckets`: bucket b holds lo + ceil(b*w/B) <= key <
+        lo + ceil((b+1)*w/B), exactly the keys with (key - lo) * B // w == b."""
+        lo, width = chunk.lo[0], self._width(chunk)  # type: ignore[index]
+        assert width is not None
+        parts: list[Chunk] = []
+        for b in sorted(buckets):
+            start = lo + -(-b * width // BUCKETS)
+            end = lo + -(-(b + 1) * width // BUCKETS)
+            if parts and parts[-1].hi == (start,):
+                parts[-1] = Chunk(parts[-1].lo, (end,))
+            else:
+                parts.append(Chunk((start,), (end,)))
+        return parts
 
     def _hash(self, cols: list[Any]) -> Any:
         if self.hash_mode == "sqlite":
@@ -128,7 +164,11 @@ class Pair:
             return sa.func.hash_record_extended(row, 0)
         return sa.func.hashtextextended(sa.cast(row, sa.Text), 0)
 
-    def _bucket(self, key_cols: list[Any]) -> Any:
+    def _bucket(self, key_cols: list[Any], chunk: Chunk) -> Any:
+        width = self._width(chunk)
+        if width is not None and chunk.lo is not None:
+            lo = sa.literal(chunk.lo[0], sa.BigInteger)
+            return (key_cols[0] - lo) * BUCKETS // sa.literal(width, sa.BigInteger)
         return self._hash(key_cols) % BUCKETS
 
     def hashes(self, conn: sa.Connection, chunk: Chunk) -> dict[int, tuple[int, int, int, int]]:
@@ -138,7 +178,7 @@ class Pair:
             for i, side in enumerate(("old", "new"))
         ]
         u = sa.union_all(*sides).subquery("dw_u")
-        bucket = self._bucket([u.c[k] for k in self.key]).label("dw_bucket")
+        bucket = self._bucket([u.c[k] for k in self.key], chunk).label("dw_bucket")
         query = sa.select(
             u.c[SIDE],
             bucket,

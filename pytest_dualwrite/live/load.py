@@ -42,8 +42,10 @@ def load_spec(target: str) -> tuple[DualWrite, str]:
         if folder not in sys.path:
             sys.path.insert(0, folder)
     cached = sys.modules.get(module_name)
-    if cached is not None and Path(getattr(cached, "__file__", "") or "").resolve() != \
-            path.resolve():
+    if (
+        cached is not None
+        and Path(getattr(cached, "__file__", "") or "").resolve() != path.resolve()
+    ):
         del sys.modules[module_name]  # another file of the same name, imported before
     try:
         module = importlib.import_module(module_name)

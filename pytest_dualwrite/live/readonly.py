@@ -94,11 +94,11 @@ def read_only(conn: sa.Connection, limits: Limits) -> Iterator[sa.Connection]:
         if conn.dialect.name == "postgresql":
             # One snapshot for every statement of the transaction: both sides of a range,
             # and its exact comparison, see the same moment of a database still written to.
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             conn.exec_driver_sql(
-                f"SET LOCAL statement_timeout = {int(limits.statement_timeout * 1000)}"
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+                f"SET LOCAL statement_timeout = {int(limits.statement_timeout * 1000)}; "
+                f"SET LOCAL lock_timeout = {int(limits.lock_timeout * 1000)}"
             )
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(limits.lock_timeout * 1000)}")
         try:
             yield conn
         finally:
