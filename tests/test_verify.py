@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -21,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from pytest_dualwrite import DualWrite, DualWriteAssertion, VerifyResult, dualwrite_verify
+from pytest_dualwrite.live.cli import progress_line
 from pytest_dualwrite.live.run import Progress
 from pytest_dualwrite.report import REPORT_SCHEMA
 
@@ -133,7 +135,9 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[sa.Engi
         yield engine, engine.url.render_as_string(hide_password=False)
 
 
-def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "tests").mkdir(exist_ok=True)
     (tmp_path / "tests" / "test_specs.py").write_text(SPECS)
     return subprocess.run(
@@ -142,6 +146,7 @@ def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "DUALWRITE_PROGRESS": "0", **(env or {})},
     )
 
 
@@ -367,8 +372,6 @@ def as_a_reader(engine: sa.Engine, tmp_path: Path) -> None:
 
 
 def one_line(result: subprocess.CompletedProcess[str], pattern: str) -> None:
-    import re
-
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and re.fullmatch(pattern, lines[0]), result.stderr
@@ -477,3 +480,19 @@ def test_a_million_rows_with_16_planted_differences(tmp_path: Path) -> None:
     )
     assert result.comparison.counts.old_rows == rows
     assert result.chunks_read == result.chunks - 4
+
+
+def test_progress_line_and_resume_through_the_command(tmp_path: Path) -> None:
+    line = progress_line(Progress(3, 10, 300_000, 1_000_000, 3.0))
+    assert line == "verify: 3/~10 ranges, 300,000 rows, 100,000 rows/s, ETA 0:00:07"
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    build(sa.create_engine(url), 300)
+    state = str(tmp_path / "state.json")
+    args = ("--url", url, "tests/test_specs.py::items", "--chunk-rows", "20", "--resume", state)
+    first = cli(tmp_path, *args, env={"DUALWRITE_PROGRESS": "1"})
+    assert first.returncode == 0, first.stderr
+    assert re.search(
+        r"verify: 1/~\d+ ranges, 40 rows, [\d,]+ rows/s, ETA \d:\d\d:\d\d", first.stderr
+    ), first.stderr
+    again = cli(tmp_path, *args)
+    assert again.returncode == 0 and "(0 read by this run, 0 differing)" in again.stdout
