@@ -496,3 +496,17 @@ def test_progress_line_and_resume_through_the_command(tmp_path: Path) -> None:
     ), first.stderr
     again = cli(tmp_path, *args)
     assert again.returncode == 0 and "(0 read by this run, 0 differing)" in again.stdout
+
+
+def test_a_column_without_an_extended_hash_is_hashed_as_text() -> None:
+    """`bit` has equality but no extended hash function: hash_record_extended refuses it."""
+    with postgres_database() as engine:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE a (id int PRIMARY KEY, flags bit(3))")
+            conn.exec_driver_sql("CREATE TABLE b (id int PRIMARY KEY, flags bit(3))")
+            conn.exec_driver_sql("INSERT INTO a SELECT g, B'101' FROM generate_series(1, 300) g")
+            conn.exec_driver_sql("INSERT INTO b SELECT * FROM a")
+            conn.exec_driver_sql("UPDATE b SET flags = B'111' WHERE id = 77")
+        spec = DualWrite(old="a", new="b", key="id", columns=["flags"], expand=1)
+        result = dualwrite_verify(engine, spec, chunk_rows=50)
+    assert [(d.key, d.field) for d in result.comparison.changed] == [((77,), "flags")]

@@ -18,7 +18,6 @@ get a range of their own (`Chunk(nulls=True)`).
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -86,7 +85,7 @@ def _cut_integers(
     """The histogram's bounds, each (equal-row) bucket cut evenly into pieces of about
     `chunk_rows` rows: integer keys divide by arithmetic."""
     per_bucket = (rows or 0) / max(1, len(hist) - 1)
-    pieces = max(1, math.ceil(per_bucket / chunk_rows))
+    pieces = max(1, round(per_bucket / chunk_rows))
     if after is None or hist[0] > after:
         yield hist[0]
     for a, b in itertools.pairwise(hist):

@@ -131,6 +131,51 @@ def _sides(conn: sa.Connection, spec: DualWrite, sides: Sides, where: str) -> Pa
     return pair
 
 
+def _compare_range(
+    conn: sa.Connection,
+    limits: Limits,
+    pair: Pair,
+    chunk: Chunk,
+    state: State,
+    key: list[str],
+    max_differences: int,
+) -> bool:
+    """One range in one read-only transaction: hashes, then the exact comparison of the
+    buckets that differ; the findings go into `state`. True when the range differs.
+
+    A column type with no extended hash function (`bit`, `money`) fails the first range's
+    `hash_record_extended`: from then on the row's text is hashed instead, and the range is
+    read again in a new transaction (the failed one is aborted, nothing was counted).
+    """
+    try:
+        with read_only(conn, limits) as c:
+            return _hash_then_compare(c, pair, chunk, state, key, max_differences)
+    except sa.exc.DBAPIError as exc:
+        if pair.hash_mode != "record" or getattr(exc.orig, "sqlstate", None) != "42883":
+            raise
+    pair.hash_mode = "text"
+    with read_only(conn, limits) as c:
+        return _hash_then_compare(c, pair, chunk, state, key, max_differences)
+
+
+def _hash_then_compare(
+    c: sa.Connection, pair: Pair, chunk: Chunk, state: State, key: list[str], max_differences: int
+) -> bool:
+    found = pair.hashes(c, chunk)
+    flagged = sorted(b for b, (on, oh, nn, nh) in found.items() if (on, oh) != (nn, nh))
+    for b, (on, _, nn, _) in found.items():
+        state.rows += on + nn
+        if b not in flagged:
+            state.counts["old_rows"] += on
+            state.counts["new_rows"] += nn
+    if not flagged:
+        return False
+    room = max_differences - _shown_keys(state, key)
+    result = pair.exact(c, chunk, flagged, room)
+    _merge(state, result, room)
+    return not result.equal
+
+
 def _picked(seed: int, sample: float | None, chunk: Chunk) -> bool:
     """Whether `sample` keeps this range: decided by the range's start, so a resumed run
     keeps the same ranges."""
@@ -222,21 +267,7 @@ def dualwrite_verify(
         for chunk in todo():
             differing = False
             if _picked(seed, sample, chunk):
-                with read_only(conn, limits) as c:
-                    found = pair.hashes(c, chunk)
-                    flagged = sorted(
-                        b for b, (on, oh, nn, nh) in found.items() if (on, oh) != (nn, nh)
-                    )
-                    for b, (on, _, nn, _) in found.items():
-                        state.rows += on + nn
-                        if b not in flagged:
-                            state.counts["old_rows"] += on
-                            state.counts["new_rows"] += nn
-                    if flagged:
-                        room = max_differences - _shown_keys(state, key)
-                        result = pair.exact(c, chunk, flagged, room)
-                        differing = not result.equal
-                        _merge(state, result, room)
+                differing = _compare_range(conn, limits, pair, chunk, state, key, max_differences)
                 read_now += 1
                 state.chunks_read += 1
             else:

@@ -18,6 +18,7 @@ import json
 import math
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -61,7 +62,7 @@ def encode(value: Any) -> Any:
     return {"$repr": repr(value)}  # shown, never compared again
 
 
-_DECODERS = {
+_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$float": float,
     "$decimal": Decimal,
     "$datetime": datetime.fromisoformat,
