@@ -260,6 +260,8 @@ def test_command_exit_codes_output_and_report(db: tuple[sa.Engine, str], tmp_pat
     )
     assert {(d["kind"], d["key"]) for d in item["counterexample"]["differences"]} == PLANTED
     assert item["figures"]["mismatches"] == 5
+    if engine.dialect.name == "postgresql":
+        assert document["versions"]["servers"]["postgres"].split(".")[0].isdigit()
     by_select = cli(tmp_path, "--url", url, "tests/test_specs.py::by_select", "--chunk-rows", "50")
     assert by_select.returncode == 1 and "id=7: name:" in by_select.stdout
 
@@ -510,3 +512,13 @@ def test_a_column_without_an_extended_hash_is_hashed_as_text() -> None:
         spec = DualWrite(old="a", new="b", key="id", columns=["flags"], expand=1)
         result = dualwrite_verify(engine, spec, chunk_rows=50)
     assert [(d.key, d.field) for d in result.comparison.changed] == [((77,), "flags")]
+
+
+def test_the_console_script_runs_verify() -> None:
+    script = Path(sys.executable).parent / "pytest-dualwrite"
+    result = subprocess.run([str(script), "verify", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert all(
+        flag in result.stdout
+        for flag in ("--url", "--resume", "--sample", "--report", "--max-differences")
+    )

@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, DualWriteAssertion
+import sqlalchemy as sa
+
+from ..errors import ConfigError, DualWriteAssertion, DualWriteError
 from ..progress import enabled
 from ..report import ItemResult, Report, report_path_problem
 from ..secrets import mask
@@ -128,6 +130,7 @@ class _Meter:
 
 
 def _report(
+    engine: sa.Engine,
     path: Path,
     target: str,
     result: VerifyResult | None,
@@ -162,6 +165,9 @@ def _report(
         if not result.equal:
             item.counterexample = {"operations": [], "differences": result.differences()}
     report = Report([item], {backend: where})
+    version = engine.dialect.server_version_info
+    if backend == "postgres" and version:
+        report.servers[backend] = ".".join(str(v) for v in version)
     report.write(path)
 
 
@@ -194,10 +200,20 @@ def run_command(args: argparse.Namespace) -> int:
             limits=Limits(statement_timeout=args.statement_timeout),
             on_chunk=meter,
         )
+    except KeyboardInterrupt:
+        again = f"; run again with --resume {args.resume} to go on" if args.resume else ""
+        raise DualWriteError(f"verify interrupted{again}") from None
     except Exception as exc:
         if report is not None:
             _report(
-                report, args.target, None, backend, where, time.monotonic() - begun, mask(str(exc))
+                engine,
+                report,
+                args.target,
+                None,
+                backend,
+                where,
+                time.monotonic() - begun,
+                mask(str(exc)),
             )
         raise
     finally:
@@ -205,7 +221,7 @@ def run_command(args: argparse.Namespace) -> int:
             meter.close()
         engine.dispose()
     if report is not None:
-        _report(report, target, result, backend, where, time.monotonic() - begun, None)
+        _report(engine, report, target, result, backend, where, time.monotonic() - begun, None)
     figures = (
         f"{result.chunks} key ranges ({result.chunks_read} read by this run, "
         f"{result.chunks_differing} differing), {result.rows:,} rows read in "
