@@ -106,8 +106,16 @@ def alembic_config(path: Path) -> Any:
     return config
 
 
-def read_alembic(path: Path) -> History:
-    """The revisions, base first, each a step applied through Alembic; or one line."""
+def alembic_location(path: Path) -> Path:
+    """The folder holding env.py and versions/: where `migrations.lock` is kept."""
+    return Path(alembic_config(path).get_main_option("script_location"))
+
+
+def read_alembic(path: Path, *, lock: bool = True) -> History:
+    """The revisions, base first, each a step applied through Alembic; or one line.
+
+    A `migrations.lock` beside env.py is checked as for SQL files (`lock=False` skips it,
+    for the command that rewrites it)."""
     config = alembic_config(path)
     from alembic.script import ScriptDirectory
 
@@ -127,7 +135,7 @@ def read_alembic(path: Path) -> History:
     except MigrationError:
         raise
     except Exception as exc:
-        raise MigrationError(_where(exc, location, "cannot be read")) from None
+        raise MigrationError(where(exc, location, "cannot be read")) from None
     if len(heads) > 1:
         named = ", ".join(f"{h} ({Path(script.get_revision(h).path).name})"
                           for h in sorted(heads))
@@ -139,10 +147,17 @@ def read_alembic(path: Path) -> History:
         file = Path(revision.path)
         step = PythonStep(file, _apply(config, script, revision, True, location),
                           _apply(config, script, revision, False, location))
-        drops = declared_drops(SqlSource(file, read_text(file)))
+        drops = declared_drops(SqlSource(file, read_text(file)), "#")
         steps.append(Migration((position, 0), revision.revision, revision.doc or "",
                                "alembic", step, step, declared_drops=drops, name=file.name))
-    return History(steps, convention="alembic")
+    from ..lockfile import LOCK_NAME, check_lock  # here: lockfile imports the readers
+    from .alembic_offline import AlembicOffline
+
+    if lock and (location / LOCK_NAME).is_file():
+        check_lock(location, steps)
+
+    return History(steps, convention="alembic",
+                   static_source=AlembicOffline(path, script, revisions, location))
 
 
 _MISSING = re.compile(r"Revision (\S+) referenced from .*?-> (\w+)")
@@ -187,7 +202,7 @@ def _apply(config: Any, script: Any, revision: Any, up: bool,
                 script.run_env()
         except Exception as exc:
             action = "upgrade" if up else "downgrade"
-            raise MigrationError(_where(exc, location, f"{action} of {revision.revision} "
+            raise MigrationError(where(exc, location, f"{action} of {revision.revision} "
                                                      f"failed")) from None
         finally:
             config.attributes.pop("connection", None)
@@ -195,7 +210,7 @@ def _apply(config: Any, script: Any, revision: Any, up: bool,
     return run
 
 
-def _where(exc: BaseException, location: Path, what: str) -> str:
+def where(exc: BaseException, location: Path, what: str) -> str:
     """One line naming the innermost line of the user's files (env.py or a revision)."""
     root = location.resolve()
     place = str(location)
