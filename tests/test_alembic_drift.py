@@ -25,27 +25,38 @@ MODEL_EDITS = {
     "on_delete": ('sa.ForeignKey("authors.id", ondelete="CASCADE")', 'sa.ForeignKey("authors.id")'),
 }
 TABLES = {  # exactly as the failure prints them
-    "default": ["table | object         | expected    | actual",
-                "------+----------------+-------------+--------",
-                "posts | default status | 'published' | 'draft'"],
-    "length": ["table | object     | expected     | actual",
-               "------+------------+--------------+-------------",
-               "posts | type title | varchar(100) | varchar(200)"],
-    "desc": ["table | object                  | expected | actual",
-             "------+-------------------------+----------+-------",
-             "posts | index (created_at)      | index    | absent",
-             "posts | index (created_at DESC) | absent   | index"],
+    "default": [
+        "table | object         | expected    | actual",
+        "------+----------------+-------------+--------",
+        "posts | default status | 'published' | 'draft'",
+    ],
+    "length": [
+        "table | object     | expected     | actual",
+        "------+------------+--------------+-------------",
+        "posts | type title | varchar(100) | varchar(200)",
+    ],
+    "desc": [
+        "table | object                  | expected | actual",
+        "------+-------------------------+----------+-------",
+        "posts | index (created_at)      | index    | absent",
+        "posts | index (created_at DESC) | absent   | index",
+    ],
     "on_delete": [
         "table | object                                 | expected            | actual",
         "------+----------------------------------------+---------------------+------------------",
-        "posts | foreign key (author_id) -> authors(id) | ON DELETE NO ACTION | ON DELETE CASCADE"],
+        "posts | foreign key (author_id) -> authors(id) | ON DELETE NO ACTION | ON DELETE CASCADE",
+    ],
 }
-TITLES = {"sqlite": "sqlite", "postgres": "postgres",
-          "static": "static (fold of Alembic's offline SQL)"}
+TITLES = {
+    "sqlite": "sqlite",
+    "postgres": "postgres",
+    "static": "static (fold of Alembic's offline SQL)",
+}
 
 
-def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
-        edit: str | None) -> tuple[pytest.RunResult, list[str]]:
+def run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, edit: str | None
+) -> tuple[pytest.RunResult, list[str]]:
     shutil.copytree(EXAMPLES / "alembic_drift", pytester.path, dirs_exist_ok=True)
     monkeypatch.delitem(sys.modules, "models", raising=False)
     if edit is not None:
@@ -55,33 +66,44 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
         models.write_text(models.read_text().replace(old, new))
     backends = every_backend(monkeypatch)
     result = pytester.runpytest_inprocess(
-        "--dualwrite", f"--dualwrite-backend={','.join(backends)}", "-p", "no:cacheprovider",
-        "-p", "no:randomly", "-k", "models_match_migrations")
+        "--dualwrite",
+        f"--dualwrite-backend={','.join(backends)}",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-k",
+        "models_match_migrations",
+    )
     return result, [*backends, "static"]
 
 
-def test_equivalent_spellings_are_not_drift(pytester: pytest.Pytester,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_equivalent_spellings_are_not_drift(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """func.now() vs CURRENT_TIMESTAMP, sa.desc() vs text("... DESC"): one schema."""
     result, paths = run(pytester, monkeypatch, None)
     result.assert_outcomes(passed=len(paths))
 
 
 @pytest.mark.parametrize("edit", list(MODEL_EDITS))
-def test_each_drift_is_one_exact_row_on_every_path(pytester: pytest.Pytester,
-                                                    monkeypatch: pytest.MonkeyPatch,
-                                                    edit: str) -> None:
+def test_each_drift_is_one_exact_row_on_every_path(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
     result, paths = run(pytester, monkeypatch, edit)
     result.assert_outcomes(failed=len(paths))
     count = len(TABLES[edit]) - 2
     amount = f"{count} difference{'s' if count > 1 else ''}"
     for path in paths:
         title = TITLES[path]
-        result.stdout.fnmatch_lines([
-            f"models differ from the migrations ({title}): {count} difference(s)",
-            "",
-            "--- drift ---",
-            f"models vs migrations ({title}): {amount}",
-            "",
-            *(line.replace("[", "[[]") for line in TABLES[edit]),
-        ], consecutive=True)
+        result.stdout.fnmatch_lines(
+            [
+                f"models differ from the migrations ({title}): {count} difference(s)",
+                "",
+                "--- drift ---",
+                f"models vs migrations ({title}): {amount}",
+                "",
+                *(line.replace("[", "[[]") for line in TABLES[edit]),
+            ],
+            consecutive=True,
+        )
