@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from pytest_dualwrite.__main__ import main
 from pytest_dualwrite.errors import MigrationError
@@ -193,3 +194,62 @@ def test_each_step_honours_the_declaration(
                 "*declare it in the revision: # dualwrite: drops accounts.email*",
             ]
         )
+
+
+def test_a_revision_that_does_not_parse_names_its_line(project: Path) -> None:
+    path = project / "alembic/versions/c3d2_notes.py"
+    path.write_text(path.read_text() + "\n\ndef broken(:\n    pass\n")
+    line = path.read_text().splitlines().index("def broken(:") + 1
+    with pytest.raises(MigrationError) as info:
+        read_alembic(project / "alembic.ini")
+    assert str(info.value).startswith(f"{path}:{line}: cannot be read: SyntaxError: ")
+
+
+LEGACY = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table("legacy_users", metadata, sa.Column("id", sa.Integer, primary_key=True),
+         sa.Column("name", sa.String(40), nullable=False))
+"""
+
+
+def test_base_schema_from_metadata_comes_before_the_first_revision(
+    project: Path, any_engine: sa.Engine
+) -> None:
+    """dualwrite_alembic_base: the tables an empty base revision assumes, made by
+    create_all inside the first step and dropped by its downgrade; the fold sees them."""
+    (project / "legacy_schema.py").write_text(LEGACY)
+    history = read_alembic(project / "alembic.ini", base="legacy_schema:metadata")
+    runner = Runner(history, "postgres", any_engine.dialect.name)
+
+    def tables() -> set[str]:
+        with any_engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names()) - set(runner.own_tables)
+
+    runner.migrate_engine(any_engine, "a1f")
+    assert tables() == {"legacy_users", "accounts"}
+    runner.migrate_engine(any_engine, None)
+    assert tables() == {"legacy_users", "accounts", "notes"}
+    runner.migrate_to_index_engine(any_engine, 0)
+    assert tables() == set()
+    sql = static_sql(history, Runner(history, "postgres", "postgres"))
+    folded = from_sql(sql.statements, sql.dialect)
+    assert {t.name for t in folded.tables} >= {"legacy_users", "accounts", "notes"}
+    first = sql.statements[0]
+    assert first.where.startswith("dualwrite_alembic_base (create_all):")
+
+
+def test_base_setting_errors_are_one_line(project: Path, pytester: pytest.Pytester) -> None:
+    with pytest.raises(Exception) as info:
+        read_alembic(project / "alembic.ini", base="no_such_module_here:Base")
+    assert str(info.value).startswith(
+        "dualwrite_alembic_base = 'no_such_module_here:Base': cannot import"
+    )
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\ndualwrite_alembic_base = "legacy:Base"\n'
+    )
+    result = pytester.runpytest_inprocess("--dualwrite", "-p", "no:cacheprovider")
+    result.stderr.fnmatch_lines(
+        ["*dualwrite_alembic_base* is set without dualwrite_alembic: it names the schema*"]
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -111,12 +111,18 @@ def alembic_location(path: Path) -> Path:
     return Path(alembic_config(path).get_main_option("script_location"))
 
 
-def read_alembic(path: Path, *, lock: bool = True) -> History:
+def read_alembic(path: Path, *, lock: bool = True, base: str | None = None) -> History:
     """The revisions, base first, each a step applied through Alembic; or one line.
 
     A `migrations.lock` beside env.py is checked as for SQL files (`lock=False` skips it,
-    for the command that rewrites it)."""
+    for the command that rewrites it). `base` ("module:Base") is the schema the first
+    revision starts from (`dualwrite_alembic_base`, see alembic_base.py)."""
     config = alembic_config(path)
+    metadata = None
+    if base:
+        from .alembic_base import base_metadata
+
+        metadata = base_metadata(base)
     from alembic.script import ScriptDirectory
 
     location = Path(config.get_main_option("script_location"))
@@ -145,8 +151,13 @@ def read_alembic(path: Path, *, lock: bool = True) -> History:
     steps = []
     for position, revision in enumerate(revisions, 1):
         file = Path(revision.path)
-        step = PythonStep(file, _apply(config, script, revision, True, location),
-                          _apply(config, script, revision, False, location))
+        up = _apply(config, script, revision, True, location)
+        down = _apply(config, script, revision, False, location)
+        if metadata is not None and position == 1:
+            from .alembic_base import with_base
+
+            up, down = with_base(metadata, up, down)
+        step = PythonStep(file, up, down)
         drops = declared_drops(SqlSource(file, read_text(file)), "#")
         steps.append(Migration((position, 0), revision.revision, revision.doc or "",
                                "alembic", step, step, declared_drops=drops, name=file.name))
@@ -157,7 +168,7 @@ def read_alembic(path: Path, *, lock: bool = True) -> History:
         check_lock(location, steps)
 
     return History(steps, convention="alembic",
-                   static_source=AlembicOffline(path, script, revisions, location))
+                   static_source=AlembicOffline(path, script, revisions, location, metadata))
 
 
 _MISSING = re.compile(r"Revision (\S+) referenced from .*?-> (\w+)")
@@ -221,6 +232,9 @@ def where(exc: BaseException, location: Path, what: str) -> str:
             inside = False
         if inside:
             place = f"{frame.filename}:{frame.lineno}"
+    if isinstance(exc, SyntaxError) and exc.filename:  # the file that does not parse
+        place = f"{exc.filename}:{exc.lineno}"
+        return f"{place}: {what}: SyntaxError: {exc.msg}"
     return f"{place}: {what}: {_one_line(exc)}"
 
 

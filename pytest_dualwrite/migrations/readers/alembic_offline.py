@@ -29,9 +29,12 @@ _RUNNING = re.compile(r"^-- Running upgrade .*$", re.M)
 class AlembicOffline:
     """A `StaticSource`: the revisions' offline SQL, in the dialect asked for."""
 
-    def __init__(self, path: Path, script: Any, revisions: Sequence[Any], location: Path) -> None:
+    def __init__(
+        self, path: Path, script: Any, revisions: Sequence[Any], location: Path, base: Any = None
+    ) -> None:
         self.path, self.script = path, script  # the setting's path, to read a fresh Config
         self.revisions, self.location = list(revisions), location
+        self.base = base  # dualwrite_alembic_base's MetaData: its DDL comes first
 
     def __call__(self, dialect: str) -> StaticSql:
         text = self._offline_text(dialect)
@@ -44,6 +47,11 @@ class AlembicOffline:
             )
         statements: list[Statement] = []
         with collector_paused():
+            if self.base is not None:
+                from .alembic_base import SETTING, base_ddl
+
+                ddl = base_ddl(self.base, OFFLINE_URLS[dialect])
+                statements += split(SqlSource(Path(f"{SETTING} (create_all)"), ddl), dialect)
             # the preamble (BEGIN, alembic_version) belongs to env.py; each part to its file
             places = [self.location / "env.py", *(Path(r.path) for r in self.revisions)]
             for place, part in zip(places, parts, strict=True):
