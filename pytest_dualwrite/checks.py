@@ -68,8 +68,15 @@ def on_empty_database(runner: Runner, backend: Backend, body: Callable[[sa.Conne
 def upgrade_from_empty(session: Any, backend: Backend) -> None:
     backend.warm_scratch()  # made while the history is read (unused if it needs commits)
     runner: Runner = session.runner(backend.name)
-    on_empty_database(runner, backend,
-                      lambda conn: runner.migrate_to_index(conn, len(runner.migrations)))
+
+    def upgrade(conn: sa.Connection) -> None:
+        runner.migrate_to_index(conn, len(runner.migrations))
+        if session.settings.models:  # read now, before the rollback: the models check
+            from .schema.from_database import from_database  # then applies nothing
+
+            session.head_schemas[backend.name] = from_database(conn)
+
+    on_empty_database(runner, backend, upgrade)
 
 
 def downgrade_leaves_no_trace(session: Any, backend: Backend) -> None:
@@ -116,7 +123,7 @@ def models_match_migrations(session: Any, backend: Backend | None) -> None:
     from .schema.render import render
 
     dialect = backend.name if backend is not None else canonical_dialect(session.settings.dialect)
-    if backend is not None:
+    if backend is not None and backend.name not in getattr(session, "head_schemas", {}):
         backend.warm_scratch()  # made while the history and the models are read
     expected = from_models(session.settings.models, dialect=dialect)
     if backend is None:
@@ -136,7 +143,8 @@ def models_match_migrations(session: Any, backend: Backend | None) -> None:
             runner.migrate_to_index(conn, len(runner.migrations))
             return from_database(conn)
 
-        actual = on_empty_database(runner, backend, at_head)
+        built = getattr(session, "head_schemas", {}).get(backend.name)
+        actual = built if built is not None else on_empty_database(runner, backend, at_head)
         path = backend.name
     # The tool's own bookkeeping table (schema_migrations) is not the user's schema.
     ignore = (*session.settings.drift_ignore, *runner.own_tables)
