@@ -8,14 +8,18 @@ with a `Session` of its own. Each raises a `DualWriteAssertion` (or a one-line
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
 
 from .backends.base import Backend
 from .errors import DualWriteAssertion, DualWriteError, MigrationError
 from .migrations.model import canonical_dialect
 from .migrations.runner import VERSION_TABLE, Runner
+from .migrations.transactional import needs_own_commits
 
 Check = Callable[[Any, Backend], None]
+T = TypeVar("T")
 
 
 def migrations_are_well_formed(session: Any, backend: Backend | None) -> list[str]:
@@ -33,45 +37,77 @@ def migrations_are_well_formed(session: Any, backend: Backend | None) -> list[st
     return list(runner.reading_notes)
 
 
-def upgrade_from_empty(session: Any, backend: Backend) -> None:
-    runner: Runner = session.runner(backend.name)
+def on_empty_database(runner: Runner, backend: Backend, body: Callable[[sa.Connection], T]) -> T:
+    """`body` on a connection to an empty database, for a check that keeps nothing.
+
+    Where the backend has a scratch database and every step can share one transaction
+    (migrations/transactional.py), inside a transaction there that is rolled back: no
+    database is made or dropped for the check. Otherwise, and when that one transaction
+    runs out of lock slots (`max_locks_per_transaction`, a very long history), on a
+    database of its own, each step committing, dropped after.
+    """
+    scratch = backend.rolled_back() if needs_own_commits(runner.migrations) is None else None
+    if scratch is not None:
+        backend.warm_scratch()
+        for migration in runner.migrations:  # Python's work, while the server makes it
+            runner.statements(migration, "up")
+        try:
+            with scratch as conn, runner.rolled_back():
+                return body(conn)
+        except MigrationError as exc:
+            if "out of shared memory" not in str(exc):
+                raise
     db = backend.create_database()
     try:
-        runner.migrate_to_index_engine(db.engine, len(runner.migrations))
+        with db.engine.connect() as conn:
+            return body(conn)
     finally:
         backend.drop(db)
+
+
+def upgrade_from_empty(session: Any, backend: Backend) -> None:
+    backend.warm_scratch()  # made while the history is read (unused if it needs commits)
+    runner: Runner = session.runner(backend.name)
+
+    def upgrade(conn: sa.Connection) -> None:
+        runner.migrate_to_index(conn, len(runner.migrations))
+        if session.settings.models:  # read now, before the rollback: the models check
+            from .schema.from_database import from_database  # then applies nothing
+
+            session.head_schemas[backend.name] = from_database(conn)
+
+    on_empty_database(runner, backend, upgrade)
 
 
 def downgrade_leaves_no_trace(session: Any, backend: Backend) -> None:
     """For every step with a down: schema after up+down equals the schema before up."""
+    backend.warm_scratch()
+    runner: Runner = session.runner(backend.name)
+    on_empty_database(runner, backend, lambda conn: _walk_downs(runner, conn))
+
+
+def _walk_downs(runner: Runner, conn: sa.Connection) -> None:
     from .schema.diff import diff
     from .schema.from_database import from_database
     from .schema.render import render
 
-    runner: Runner = session.runner(backend.name)
-    db = backend.create_database()
-    try:
-        with db.engine.connect() as conn:
-            runner.ensure_version_table(conn)
-            conn.commit()
-            for position, migration in enumerate(runner.migrations, 1):
-                if migration.down is None:
-                    runner.migrate_to_index(conn, position)
-                    continue
-                before = from_database(conn)
-                runner.migrate_to_index(conn, position)
-                runner.migrate_to_index(conn, position - 1)
-                after = from_database(conn)
-                differences = diff(before, after)
-                if differences:
-                    raise DualWriteAssertion(
-                        f"{migration.label}: up then down does not restore the schema",
-                        [("schema before up vs after down",
-                          render(differences, title=f"before {migration.label} vs after "
-                                 "its down"))])
-                runner.migrate_to_index(conn, position)
-    finally:
-        backend.drop(db)
+    runner.ensure_version_table(conn)
+    for position, migration in enumerate(runner.migrations, 1):
+        if migration.down is None:
+            runner.migrate_to_index(conn, position)
+            continue
+        before = from_database(conn)
+        runner.migrate_to_index(conn, position)
+        runner.migrate_to_index(conn, position - 1)
+        after = from_database(conn)
+        differences = diff(before, after)
+        if differences:
+            raise DualWriteAssertion(
+                f"{migration.label}: up then down does not restore the schema",
+                [("schema before up vs after down",
+                  render(differences, title=f"before {migration.label} vs after "
+                         "its down"))])
+        runner.migrate_to_index(conn, position)
 
 
 def each_step_preserves_rows(session: Any, backend: Backend) -> None:
@@ -87,6 +123,8 @@ def models_match_migrations(session: Any, backend: Backend | None) -> None:
     from .schema.render import render
 
     dialect = backend.name if backend is not None else canonical_dialect(session.settings.dialect)
+    if backend is not None and backend.name not in getattr(session, "head_schemas", {}):
+        backend.warm_scratch()  # made while the history and the models are read
     expected = from_models(session.settings.models, dialect=dialect)
     if backend is None:
         from .migrations.static import static_sql
@@ -97,16 +135,16 @@ def models_match_migrations(session: Any, backend: Backend | None) -> None:
         actual = from_sql(sql.statements, sql.dialect)
         path = f"static ({sql.label})"
     else:
-        runner = session.runner(backend.name)
-        db = backend.database_at(("head", id(runner)),
-                                 lambda d: runner.migrate_to_index_engine(
-                                     d.engine, len(runner.migrations)))
-        try:
-            from .schema.from_database import from_database
+        from .schema.from_database import from_database
 
-            actual = from_database(db.engine)
-        finally:
-            backend.drop(db)
+        runner = session.runner(backend.name)
+
+        def at_head(conn: sa.Connection) -> Any:
+            runner.migrate_to_index(conn, len(runner.migrations))
+            return from_database(conn)
+
+        built = getattr(session, "head_schemas", {}).get(backend.name)
+        actual = built if built is not None else on_empty_database(runner, backend, at_head)
         path = backend.name
     # The tool's own bookkeeping table (schema_migrations) is not the user's schema.
     ignore = (*session.settings.drift_ignore, *runner.own_tables)

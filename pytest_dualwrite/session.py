@@ -45,6 +45,9 @@ class Session:
         self._runners: dict[str, Runner] = {}
         self._harnesses: dict[tuple[int, str], Harness] = {}
         self.last_figures: dict[str, int] = {}  # what the item that just ran did
+        # The schema upgrade_from_empty built, per backend: models_match_migrations
+        # compares it instead of applying the same history again (checks.py).
+        self.head_schemas: dict[str, Any] = {}
         self.report = Report()
         self.warnings: list[str] = []
         self._described: dict[str, str] = {}

@@ -14,7 +14,7 @@ import secrets
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -152,6 +152,20 @@ class Backend(ABC):
         finally:
             self.drop(db)
 
+    def rolled_back(self) -> AbstractContextManager[sa.Connection] | None:
+        """A connection inside a transaction on an empty database, everything rolled back
+        at exit (backends/scratch.py); None where the backend has none. SQLite has none:
+        its table rebuilds switch foreign keys off, which no transaction can."""
+        return None
+
+    def warm_scratch(self) -> None:
+        """Start making what `rolled_back()` uses, where the backend has one."""
+        return None
+
+    def _settle(self) -> None:
+        """Wait for databases still being made, before dropping them all."""
+        return None
+
     def drop(self, db: Database) -> None:
         if db.dropped:
             return
@@ -162,6 +176,7 @@ class Backend(ABC):
     def close(self) -> None:
         """Drop every database this backend created; stop what it started."""
         stopping: list[str] = []
+        self._settle()
         try:
             errors = self._drop_all([db for db in reversed(self._created) if not db.dropped])
         finally:

@@ -17,7 +17,7 @@ import re
 import select
 import time
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from ..secrets import mask, remember, remember_text
 from . import role as roles
 from .base import NAME_PREFIX, Backend, Database, worker_id
 from .cleanup import Leftovers, classify, drop_in_parallel, started
+from .scratch import Scratch
 
 # Drivers that take libpq's `application_name`: every connection the plugin opens then
 # shows in pg_stat_activity as `pytest-dualwrite <run> <worker>`.
@@ -159,6 +160,7 @@ class PostgresBackend(Backend):
         self._admin: sa.Engine | None = None
         self.server_version: str | None = None
         self._workspaces: dict[Hashable, _Workspace] = {}
+        self._scratch = Scratch(self.create_database, self.drop, _may_be_gone)
         self._connect_args: dict[str, str] = {}
         # Least privilege (backends/role.py): the run's role, or why there is none.
         self.restrict = True
@@ -267,6 +269,16 @@ class PostgresBackend(Backend):
             raise ValueError(f"refusing to drop {name!r}: not a database of ours")
         with self.admin().connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+
+    def rolled_back(self) -> AbstractContextManager[sa.Connection]:
+        return self._scratch.transaction()
+
+    def warm_scratch(self) -> None:
+        self.admin()  # connected (and the run's role made) here, never on two threads
+        self._scratch.warm()
+
+    def _settle(self) -> None:
+        self._scratch.close()
 
     def _drop_all(self, dbs: list[Database]) -> list[str]:
         """All at once: each DROP waits for a checkpoint, parallel ones share it."""
@@ -404,6 +416,7 @@ class PostgresBackend(Backend):
         return problems
 
     def _shutdown(self) -> None:
+        self._scratch.close()
         for workspace in self._workspaces.values():
             try:
                 workspace.connection.close()

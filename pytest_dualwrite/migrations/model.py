@@ -5,7 +5,7 @@ Kept apart from the code that builds them so each module can be read (and tested
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,10 @@ class PythonStep:
     path: Path
     upgrade: Callable[[Any], None]
     downgrade: Callable[[Any], None] | None = None
+    # The tool's way to apply several consecutive ups in one go (the same callable on
+    # each of them), given the connection and those steps: Alembic runs env.py once for
+    # a range of revisions, as `alembic upgrade head` does, instead of once a revision.
+    many: Callable[[Any, Sequence[PythonStep]], None] | None = None
 
 
 @dataclass(frozen=True)
