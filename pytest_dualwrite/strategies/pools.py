@@ -33,25 +33,30 @@ def may_repeat(columns: Collection[str], unique_sets: Sequence[Sequence[str]]) -
     return [c for c in columns if c.lower() not in last]
 
 
-def reusing(columns: Mapping[str, SearchStrategy[Any]],
-            shared: Collection[str]) -> SearchStrategy[dict[str, Any]]:
+def reusing(
+    columns: Mapping[str, SearchStrategy[Any]], shared: Collection[str]
+) -> SearchStrategy[dict[str, Any]]:
     """Rows of `columns` whose `shared` columns take, a third of the time, a value of an
     earlier row drawn by this same strategy object (so build one per list)."""
-    earlier: dict[str, list[Any]] = {}
+    return _row(columns, frozenset(shared), {})
 
-    @st.composite
-    def row(draw: st.DrawFn) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, strategy in columns.items():
-            pool = earlier.get(name) if name in shared else None
-            if name in shared and draw(st.integers(0, REUSE)) == REUSE and pool:
-                # Counted from the latest, so removing an earlier row keeps the choice
-                # pointing at a near one and the shrink can be kept.
-                out[name] = pool[-1 - draw(st.integers(0, len(pool) - 1))]
-            else:
-                out[name] = draw(strategy)
-            if name in shared and (pool is None or out[name] not in pool):
-                earlier.setdefault(name, []).append(out[name])
-        return out
 
-    return row()
+@st.composite  # at module level: `st.composite` inside a function costs ~20 ms a call
+def _row(
+    draw: st.DrawFn,
+    columns: Mapping[str, SearchStrategy[Any]],
+    shared: frozenset[str],
+    earlier: dict[str, list[Any]],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, strategy in columns.items():
+        pool = earlier.get(name) if name in shared else None
+        if name in shared and draw(st.integers(0, REUSE)) == REUSE and pool:
+            # Counted from the latest, so removing an earlier row keeps the choice
+            # pointing at a near one and the shrink can be kept.
+            out[name] = pool[-1 - draw(st.integers(0, len(pool) - 1))]
+        else:
+            out[name] = draw(strategy)
+        if name in shared and (pool is None or out[name] not in pool):
+            earlier.setdefault(name, []).append(out[name])
+    return out
