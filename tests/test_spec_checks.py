@@ -176,7 +176,8 @@ def test_key_moves_needs_an_update(products: pytest.Pytester) -> None:
 import catalog
 from pytest_dualwrite import DualWrite
 
-alone = DualWrite(old="products", new="catalog_items", key={"sku": "item_sku"}, expand=2, contract=3,
+alone = DualWrite(old="products", new="catalog_items", key={"sku": "item_sku"},
+                  expand=2, contract=3,
                   write=catalog.write, key_moves=True)
 """)
     result = run(products, "-k", "alone")
