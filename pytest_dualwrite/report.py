@@ -155,7 +155,8 @@ _DIFFERENCE = {
     "type": "object",
     "required": ["kind", "table", "key"],
     "properties": {
-        "kind": {"enum": ["changed", "missing", "extra", "duplicate", "read", "other"]},
+        "kind": {"enum": ["changed", "missing", "extra", "duplicate", "read", "unreached",
+                          "other"]},
         "table": {"type": "string"},
         "key": {},
         "field": {"type": ["string", "null"]},

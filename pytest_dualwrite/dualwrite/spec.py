@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..schema.model import Schema, Table
+from . import spans
 
 Rows = Iterable[Mapping[str, Any]]
 
@@ -110,6 +111,8 @@ class DualWrite:
     reset: Callable[[], Any] | None = None
     # Old column -> why its lossy pair is meant (`mapping_is_lossless` then lists, not fails).
     accept_lossy: Mapping[str, str] | None = None
+    # The tables a SELECT `new` joins -> their key columns (see `spans`).
+    spans: Mapping[str, str | Sequence[str]] | None = None
     name: str = field(default="", compare=False)
     # `path:line` of the statement that built the spec: where a one-line error points.
     defined_at: str = field(default="", init=False, compare=False, repr=False)
@@ -140,6 +143,7 @@ class DualWrite:
         if not self.old_keys:
             raise SpecError("key= names no column")
         self._check_accept_lossy()
+        spans.check_shape(self)
         if self.contract is not None and _numbered(self.expand, self.contract) and \
                 _order(self.contract) <= _order(self.expand):
             raise SpecError(f"contract={self.contract!r} must come after "
@@ -294,6 +298,8 @@ class DualWrite:
             table = self._table(schema, self.new_table, "new", prefix, label)
             for col in [*self.key_map.values(), *self.column_map.values()]:
                 self._column(table, col, "new", prefix, label)
+        if self.spans and "new" in sides:
+            spans.validate(self, schema, prefix, label)
         if self.strategies and self.old_table is not None and "old" in sides:
             table = schema.table(self.old_table)
             for col in self.strategies:

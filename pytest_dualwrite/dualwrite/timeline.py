@@ -211,6 +211,7 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
             if not result.equal:
                 harness.stats.mismatches += 1
                 raise model_failure(harness, self.conn, self.model, self.log, when, result)
+            harness.check_spans(self.conn, self.log, when, schema)
 
         @invariant()
         def connection_alive(self) -> None:

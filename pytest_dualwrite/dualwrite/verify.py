@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from . import spans
 from .compare import Comparison, describe
 from .long_values import show_pair
 from .normalize import normalize
@@ -48,13 +49,28 @@ class Verify:
     def check_equal(self, conn: sa.Connection, log: OperationLog, when: str) -> None:
         result = self.compare(conn)
         self.stats.records_verified += result.counts.old_rows
-        if not result.equal:
+        found = spans.unreached(conn, self.spec, self.schema(self.live))
+        if not result.equal or found:
             self.stats.mismatches += 1
             spec = self.spec
-            raise failure(f"{spec.label}: {spec.old_label} and {spec.new_label} differ {when}",
-                          log, describe(result, spec.old_label, spec.new_label,
-                                        {**spec.key_map, **spec.column_map}),
-                          differences_of(result, spec.new_label))
+            lines = [describe(result, spec.old_label, spec.new_label,
+                              {**spec.key_map, **spec.column_map})] if not result.equal else []
+            lines += spans.describe_unreached(found, spec.new_label)
+            what = "differ" if not result.equal else "are equal, but the join hides rows"
+            raise failure(f"{spec.label}: {spec.old_label} and {spec.new_label} {what} {when}",
+                          log, "\n".join(lines),
+                          differences_of(result, spec.new_label) + spans.differences(found))
+
+    def check_spans(self, conn: sa.Connection, log: OperationLog, when: str,
+                    schema: Schema | None) -> None:
+        """Rows of the tables `new` joins that it never reaches (`spans=`), on their own."""
+        found = spans.unreached(conn, self.spec, schema)
+        if found:
+            self.stats.mismatches += 1
+            raise failure(f"{self.spec.label}: {self.spec.new_label} hides rows of the tables "
+                          f"it joins {when}", log,
+                          "\n".join(spans.describe_unreached(found, self.spec.new_label)),
+                          spans.differences(found))
 
     def snapshot_new(self, conn: sa.Connection) -> Any:
         return self.sides.keep_new(conn, self.schema(self.live))
