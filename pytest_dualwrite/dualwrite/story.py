@@ -75,6 +75,9 @@ def differences_of(result: Comparison, new_label: str) -> list[dict[str, Any]]:
 
 
 def callable_failure(exc: UserCallableFailed, log: OperationLog) -> DualWriteAssertion:
+    summary = f"{exc.name} raised {type(exc.original).__name__}: {exc.original}"
     return DualWriteAssertion(
-        f"{exc.name} raised {type(exc.original).__name__}: {exc.original}",
-        [("operations", log.render()), (f"traceback of {exc.name}", exc.traceback)])
+        summary, [("operations", log.render()), (f"traceback of {exc.name}", exc.traceback)],
+        {"operations": list(log.lines),
+         "differences": [{"kind": "error", "table": "", "key": None, "field": None,
+                          "old": None, "new": summary.splitlines()[0]}]})

@@ -80,21 +80,22 @@ class Verify:
 
     def check_unchanged(self, conn: sa.Connection, kept: Any, log: OperationLog,
                         summary: str) -> None:
-        equal, details, count = self.sides.compare_kept(conn, kept, self.schema(self.live))
+        equal, details, count, records = self.sides.compare_kept(conn, kept,
+                                                                 self.schema(self.live))
         self.stats.records_verified += count
         if not equal:
             self.stats.mismatches += 1
-            raise failure(f"{self.spec.label}: {summary}", log, details)
+            raise failure(f"{self.spec.label}: {summary}", log, details, records)
 
     def check_against(self, conn: sa.Connection, kept: Any, log: OperationLog,
                       when: str) -> None:
         schema = self.schema(self.contract) if self.contract else None
-        equal, details, count = self.sides.compare_kept(conn, kept, schema)
+        equal, details, count, records = self.sides.compare_kept(conn, kept, schema)
         self.stats.records_verified += count
         if not equal:
             self.stats.mismatches += 1
             raise failure(f"{self.spec.label}: records of {self.spec.old_label} lost or "
-                          f"changed in {self.spec.new_label} {when}", log, details)
+                          f"changed in {self.spec.new_label} {when}", log, details, records)
 
     def check_reads(self, conn: sa.Connection, log: OperationLog, when: str) -> None:
         """`read(key)` for every key (and a missing neighbour) against the old row."""
@@ -108,7 +109,7 @@ class Verify:
         for r in conn.execute(sa.select(*(typed.c[f.lower()] for f in fields))).mappings():
             expected[self.key_of(r)] = dict(r)
         probes = keys + [n for k in keys[:1] for n in self._neighbours(k) if n not in expected]
-        problems: list[str] = []
+        problems: list[tuple[str, dict[str, Any]]] = []
         for key in probes:
             log.add(f"read(key={key!r}) {when}")
             got = self.call(conn, "read", key)
@@ -119,22 +120,31 @@ class Verify:
         if problems:
             self.stats.mismatches += 1
             raise failure(f"{spec.label}: the read path disagrees with {spec.old_label} {when}",
-                          log, "\n".join(problems))
+                          log, "\n".join(line for line, _ in problems),
+                          [record for _, record in problems])
 
 
 def _read_problems(old_label: str, key: Any, want: Mapping[str, Any] | None, got: Any,
-                   fields: list[str], table: Any) -> list[str]:
+                   fields: list[str], table: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Each difference as the line shown and the report's record (kind `read`: `old` is
+    the old row's value, `new` what read returned)."""
+    def record(field: str | None, old: Any, new: Any) -> dict[str, Any]:
+        return {"kind": "read", "table": "read", "key": key, "field": field, "old": old,
+                "new": new}
+
     if want is None:
-        return [] if got is None else [f"key={key!r}: read returned {short(dict(got), 200)} "
-                                       f"but {old_label} has no such row"]
+        return [] if got is None else [(f"key={key!r}: read returned {short(dict(got), 200)} "
+                                        f"but {old_label} has no such row",
+                                        record(None, None, dict(got)))]
     if got is None:
-        return [f"key={key!r}: read returned None but {old_label} has "
-                f"{short(dict(want), 200)}"]
+        return [(f"key={key!r}: read returned None but {old_label} has "
+                 f"{short(dict(want), 200)}", record(None, dict(want), None))]
     out = []
     for name in fields:
         column_type = table.column(name).type
         value = got.get(name) if isinstance(got, Mapping) else getattr(got, name, None)
         if normalize(value, column_type) != normalize(want[name], column_type):
-            out.append(f"key={key!r}: " + show_pair(f"{old_label}.{name}: old", want[name],
-                                                    "read", value, repr))
+            out.append((f"key={key!r}: " + show_pair(f"{old_label}.{name}: old", want[name],
+                                                     "read", value, repr),
+                        record(name, want[name], value)))
     return out
