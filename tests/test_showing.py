@@ -3,6 +3,9 @@ against SQL NULL named on both backends, and the structured records of the repor
 
 from __future__ import annotations
 
+import re
+
+import pytest
 import sqlalchemy as sa
 
 from pytest_dualwrite.dualwrite.compare import FieldDiff, Projection, compare, describe
@@ -10,6 +13,8 @@ from pytest_dualwrite.dualwrite.long_values import show_pair
 from pytest_dualwrite.dualwrite.showing import JSON_NULL, SQL_NULL, look_alike, pair
 from pytest_dualwrite.dualwrite.story import differences_of
 from pytest_dualwrite.schema.model import ColumnType
+
+from .conftest import copy_example, need_postgres
 
 
 def test_a_decomposed_accent_is_shown_by_its_code_points() -> None:
@@ -60,3 +65,26 @@ def test_json_null_against_sql_null_is_named_with_its_field(any_engine: sa.Engin
         assert [(r["kind"], r["key"], r["field"]) for r in records] == [
             ("changed", 1, "meta"), ("changed", 3, "meta")]
         assert (str(records[0]["old"]), str(records[0]["new"])) == ("JSON null", "SQL NULL")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_refused_backfill_is_blamed_on_the_write_that_caused_it(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    if backend == "postgres":
+        monkeypatch.setenv("DUALWRITE_POSTGRES_URL", need_postgres())
+    copy_example(pytester, "write_blame")
+    result = pytester.runpytest_subprocess(
+        "--dualwrite", f"--dualwrite-backend={backend}", "-p", "no:cacheprovider",
+        "-k", "dual_write")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "users_to_v2: a write left users_v2 wrong, and the backfill then failed on it" \
+        in out
+    assert "before the backfill batch, the writes had left users_v2 holding records users " \
+        "does not have:" in out
+    # The write's wrong copy: under a key users has (changed) or one it lacks (extra).
+    assert re.search(r"^id=\d+: (email: users '.*' != users_v2 '.*'|extra in users_v2 .*)$",
+                     out, re.M), out
+    result.stdout.fnmatch_lines(["then the backfill was refused: *backfill raised "
+                                 "IntegrityError: *"])
+    assert "Traceback" not in out

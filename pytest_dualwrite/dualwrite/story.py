@@ -21,6 +21,9 @@ class UserCallableFailed(Exception):
         self.original = exc
         frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
         self.traceback = "".join(frames)
+        # The work it did was undone (a backfill batch rolled back to its savepoint): the
+        # database can still be read to explain the failure.
+        self.rolled_back = False
         super().__init__(f"{name} raised {type(exc).__name__}: {exc}")
 
 
