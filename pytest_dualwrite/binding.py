@@ -141,7 +141,11 @@ def sqlalchemy_type(column_type: ColumnType) -> sa.types.TypeEngine[Any]:
     if t.family == "timestamp" and t.timezone:
         return AwareDateTime()
     if t.family == "json" and t.variant == "jsonb":
-        return postgresql.JSONB().with_variant(sa.JSON(), "sqlite")
+        # None is SQL NULL (JSON's null is drawn only as a member): without
+        # none_as_null, SQLAlchemy stores None as the JSON document `null`, and a nullable
+        # JSON column would never hold SQL NULL.
+        return postgresql.JSONB(none_as_null=True).with_variant(
+            sa.JSON(none_as_null=True), "sqlite")
     if t.family == "array":
         element = array_element(t)
         inner = sqlalchemy_type(element) if element is not None else sa.String()
@@ -158,7 +162,7 @@ def sqlalchemy_type(column_type: ColumnType) -> sa.types.TypeEngine[Any]:
         "timestamp": sa.DateTime(timezone=False),
         "interval": sa.Interval(),
         "uuid": sa.Uuid(),
-        "json": sa.JSON(),
+        "json": sa.JSON(none_as_null=True),
         "enum": sa.String(),
     }
     return simple.get(t.family, sa.types.NullType())

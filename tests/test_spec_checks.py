@@ -121,3 +121,63 @@ def test_a_refused_write_is_undone_whole_and_the_example_goes_on(
     products.makepyfile(test_refused=REFUSED)
     result = run(products, "-k", "refused_writes and dual_write_keeps_both_equal")
     result.assert_outcomes(passed=len(backends()))
+
+
+KEY_MOVES = '''
+import os
+
+import sqlalchemy as sa
+
+import catalog
+from pytest_dualwrite import DualWrite
+
+RENAMED = {"sku": "item_sku", "name": "title", "description": "body",
+           "price_cents": "price_cents", "updated_at": "changed_at"}
+
+
+def update(conn, sku, changes):
+    """Moves the key on both sides, unless MOVE_BUG: then the new side keeps the old key."""
+    sets = ", ".join(f"{c} = :{c}" for c in changes)
+    conn.execute(sa.text(f"UPDATE products SET {sets} WHERE sku = :old"), {**changes, "old": sku})
+    new = {RENAMED[c]: v for c, v in changes.items()
+           if not (c == "sku" and os.environ.get("MOVE_BUG"))}
+    if new:
+        sets = ", ".join(f"{c} = :{c}" for c in new)
+        conn.execute(sa.text(f"UPDATE catalog_items SET {sets} WHERE item_sku = :old"),
+                     {**new, "old": sku})
+
+
+moving_keys = DualWrite(
+    old="products", new="catalog_items", key={"sku": "item_sku"},
+    columns={"name": "title", "price_cents": "price_cents"},
+    expand=2, write=catalog.write, update=update, delete=catalog.delete, key_moves=True,
+)
+'''
+
+
+@pytest.mark.parametrize("bug", ["", "1"])
+def test_a_key_move_is_a_step_of_its_own(products: pytest.Pytester,
+                                         monkeypatch: pytest.MonkeyPatch, bug: str) -> None:
+    """With `key_moves=True` an update changes the key; an update that moves the key on
+    the old side only is caught, and the operations show the move."""
+    monkeypatch.setenv("MOVE_BUG", bug)
+    products.makepyfile(test_moves=KEY_MOVES)
+    result = run(products, "-k", "moving_keys and dual_write_keeps_both_equal")
+    if not bug:
+        result.assert_outcomes(passed=len(backends()))
+        return
+    result.assert_outcomes(failed=len(backends()))
+    assert re.search(r"update\(key='[^']*', changes=\{'sku': ", result.stdout.str())
+
+
+def test_key_moves_needs_an_update(products: pytest.Pytester) -> None:
+    products.makepyfile(test_moves_alone="""
+import catalog
+from pytest_dualwrite import DualWrite
+
+alone = DualWrite(old="products", new="catalog_items", key={"sku": "item_sku"}, expand=2,
+                  write=catalog.write, key_moves=True)
+""")
+    result = run(products, "-k", "alone")
+    result.stdout.fnmatch_lines(["*alone: key_moves=True needs update=*"])
+    assert "Traceback" not in result.stdout.str()

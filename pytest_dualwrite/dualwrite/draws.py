@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ..plain_map import plain_map
-from ..schema.model import Schema
+from ..schema.model import Schema, Table
 from ..strategies import from_column, row, sqlalchemy_type
 from ..strategies.neighbours import neighbours
+from .seen import Seen
 
 if TYPE_CHECKING:
     from ..backends.base import Backend
@@ -30,6 +31,7 @@ class Draws:
     _write_strategies: dict[Any, SearchStrategy[dict[str, Any]]]
     _fresh_keys: SearchStrategy[Any] | None
     _chosen: SearchStrategy[set[str]] | None
+    seen: Seen
 
     if TYPE_CHECKING:
         def schema(self, index: int | None = None) -> Schema: ...
@@ -69,12 +71,28 @@ class Draws:
                 overrides[column] = st.none() | choice if table.column(column).nullable \
                     else choice
             overrides.update(self.spec.strategies or {})
-            strategy = row(table, schema=schema, backend=self.backend.name,
-                           overrides=overrides)
+            strategy = self.seen.reusing(
+                row(table, schema=schema, backend=self.backend.name, overrides=overrides),
+                self._reusable_columns(table))
             if len(self._write_strategies) > 64:
                 self._write_strategies.clear()
             self._write_strategies[cache_key] = strategy
         return strategy
+
+    def _reusable_columns(self, table: Table) -> list[str]:
+        """Columns a write or change may give a value the example already used: all but
+        the key and single-column unique ones (those would only be refused)."""
+        alone = {u[0].lower() for u in [table.primary_key, *(x.columns for x in table.uniques),
+                                        *(i.columns for i in table.indexes if i.unique)]
+                 if len(u) == 1}
+        keys = {k.lower() for k in self.spec.old_keys}
+        return [c.name for c in table.columns if c.name not in alone | keys]
+
+    def remember(self, attr: str, args: tuple[Any, ...]) -> None:
+        """The values a write's row or an update's changes put in the old table."""
+        if attr.removeprefix("cutover.") in ("write", "update") and args \
+                and isinstance(args[-1], dict):
+            self.seen.remember([args[-1]])
 
     def changes_strategy(self, conn: sa.Connection) -> SearchStrategy[dict[str, Any]]:
         """A non-empty subset of the mapped columns with new values."""
@@ -90,6 +108,38 @@ class Draws:
         return plain_map(st.tuples(full, self._chosen),
                          lambda pair: {c: pair[0][c.lower()] for c in sorted(pair[1])
                                        if c.lower() in pair[0]})
+
+    def key_move_strategy(self, keys: list[Any]) -> SearchStrategy[dict[str, Any]]:
+        """`changes` that give a record another key: an existing key (refused, or a
+        collision the application must handle), a neighbour, or a fresh one. For a
+        composite key, some of its columns: moving only the parent part of
+        `(parent_id, seq)` is moving a child to another parent."""
+        names = self.spec.old_keys
+        target = self.key_strategy(keys)
+        if len(names) == 1:
+            return plain_map(target, lambda k: {names[0]: k})
+        parts = st.sets(st.sampled_from(range(len(names))), min_size=1)
+        return plain_map(st.tuples(target, parts),
+                         lambda t: {names[i]: t[0][i] for i in sorted(t[1])})
+
+    def parent_columns(self) -> list[str]:
+        """Single-column FK columns an update may change: mapped ones, and key ones where
+        the spec allows key moves."""
+        table = self.schema(self.live).table(self.spec.old_table or "")
+        allowed = {c.lower() for c in self.spec.column_map}
+        if self.spec.key_moves:
+            allowed |= {k.lower() for k in self.spec.old_keys}
+        return [fk.columns[0] for fk in sorted(table.foreign_keys)
+                if len(fk.columns) == 1 and fk.ref_table != table.name
+                and fk.columns[0] in allowed]
+
+    def parent_move_strategy(self, conn: sa.Connection) -> SearchStrategy[dict[str, Any]]:
+        """`changes` that put a record under another existing parent (one FK column)."""
+        parents = self._parent_values(conn, self.schema(self.live))
+        choices = [(c, v) for c in self.parent_columns() for v in parents.get(c, ())]
+        if not choices:
+            return st.just({})
+        return plain_map(st.sampled_from(choices), lambda cv: {cv[0]: cv[1]})
 
     def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
         """Mostly existing keys; sometimes a neighbour or a key that does not exist.

@@ -31,6 +31,7 @@ from .backfill import Backfill
 from .bounds import Bounds
 from .draws import Draws
 from .model import ModelTable
+from .seen import Seen
 from .sides import Sides
 from .spec import DualWrite, _order
 from .spelling import spelled
@@ -87,6 +88,7 @@ class Harness(Draws, Verify):
         self._write_strategies: dict[Any, SearchStrategy[dict[str, Any]]] = {}
         self._fresh_keys: SearchStrategy[Any] | None = None
         self._chosen: SearchStrategy[set[str]] | None = None
+        self.seen = Seen()  # this example's values, for writes and updates to reuse
         self._model_table: ModelTable | None = None
         self.bounds = Bounds()  # the run's limits: the session sets its own
 
@@ -138,6 +140,8 @@ class Harness(Draws, Verify):
     def begin_example(self, conn: sa.Connection, rows: Mapping[str, list[dict[str, Any]]],
                       log: OperationLog, count_example: bool = True) -> None:
         """A fresh checkout to `live` with the pre-existing rows in it."""
+        self.seen.clear()
+        self.seen.remember(rows.get(self.spec.old_table or "", []))
         names = self._expand_labels
         if self.start == self.live and names:
             log.add(f"migrate: {names} (it only creates tables: rows go in after it)")
@@ -164,6 +168,7 @@ class Harness(Draws, Verify):
         fn = self.spec.resolve(attr)
         assert fn is not None, attr
         self.stats.operations += 1
+        self.remember(attr, args)
         if attr.removeprefix("cutover.") in ("write", "update") \
                 and self.spec.old_table is not None:
             # The row (write) or the changes (update), keyed as the database spells them.

@@ -120,6 +120,30 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
             self._guard(lambda: self._app(
                 "update", f"update(key={key!r}, changes={short(changes, 200)})", key, changes))
 
+        if spec.key_moves and spec.update is not None:
+            @rule(data=st.data())
+            def move_key(self, data: st.DataObject) -> None:
+                """An update that changes the record's key: an operation of its own, so it
+                is drawn as often as a write, not once in many updates."""
+                key = data.draw(harness.key_strategy(self.keys), label="key")
+                changes = data.draw(harness.key_move_strategy(self.keys), label="changes")
+                self._guard(self._moved, key, changes)
+
+        if spec.update is not None and harness.parent_columns():
+            @rule(data=st.data())
+            def move_to_another_parent(self, data: st.DataObject) -> None:
+                """An update that changes only the column placing the record under a
+                parent, to a parent that exists: the child leaves its siblings."""
+                key = data.draw(harness.key_strategy(self.keys), label="key")
+                changes = data.draw(harness.parent_move_strategy(self.conn), label="changes")
+                if changes:
+                    self._guard(self._moved, key, changes)
+
+        def _moved(self, key: Any, changes: dict[str, Any]) -> None:
+            if self._app("update", f"update(key={key!r}, changes={short(changes, 200)})",
+                         key, changes):
+                self.keys = harness.keys_in_old(self.conn)
+
         @precondition(lambda self: spec.delete is not None)
         @rule(data=st.data())
         def delete(self, data: st.DataObject) -> None:

@@ -113,6 +113,10 @@ class DualWrite:
     accept_lossy: Mapping[str, str] | None = None
     # The tables a SELECT `new` joins -> their key columns (see `spans`).
     spans: Mapping[str, str | Sequence[str]] | None = None
+    # Whether `update` may change a record's key (its `changes` then name key columns):
+    # off by default, as most applications never change a key and their `update` would
+    # be handed changes it never gets in production.
+    key_moves: bool = False
     name: str = field(default="", compare=False)
     # `path:line` of the statement that built the spec: where a one-line error points.
     defined_at: str = field(default="", init=False, compare=False, repr=False)
@@ -144,6 +148,12 @@ class DualWrite:
             raise SpecError("key= names no column")
         self._check_accept_lossy()
         spans.check_shape(self)
+        if not isinstance(self.key_moves, bool):
+            raise SpecError(f"key_moves= must be True or False, got "
+                            f"{type(self.key_moves).__name__}")
+        if self.key_moves and self.update is None:
+            raise SpecError("key_moves=True needs update=: a key moves through the "
+                            "application's update")
         if self.contract is not None and _numbered(self.expand, self.contract) and \
                 _order(self.contract) <= _order(self.expand):
             raise SpecError(f"contract={self.contract!r} must come after "

@@ -16,6 +16,7 @@ from ..plain_map import plain_map
 from ..schema.model import Column, ForeignKey, Schema, Table
 from ..unsafe_values import guarded
 from .constraints import Row, _in_values, _indexed, _references, _unique_by, _unique_sets
+from .pools import may_repeat, pooled, pooled_columns
 from .registry import _check_backend, from_column, has_factory
 
 Override = SearchStrategy[Any] | EllipsisType  # a strategy, or `...` for "infer"
@@ -139,15 +140,23 @@ def _draw_rows(draw: st.DrawFn, plan: _Plan, parents: Mapping[str, list[Row]],
         if not keys and not plan.fk_nullable(fk):
             return []  # no parent to name: no row can exist
         choice: SearchStrategy[Any] = st.sampled_from(keys) if keys else st.none()
+        if keys and fk.columns not in plan.unique_sets:
+            choice = pooled(draw, choice, fk.ref_table)  # several children, one parent
         if keys and plan.fk_nullable(fk):
             choice = st.none() | choice
         outside["\x00fk:" + ",".join(fk.columns)] = choice
     order = plan.table.column_names
-    element = plain_map(st.fixed_dictionaries({**plan.columns, **outside}),
+    keys_by_column = [tuple(_indexed(c)[0] for c in s) for s in plan.unique_sets]
+    columns = pooled_columns(draw, plan.columns, may_repeat(plan.columns, keys_by_column))
+    element = plain_map(st.fixed_dictionaries({**columns, **outside}),
                         lambda r: _spread_fks(r, order))
     # Self-FK columns are filled in after the list is drawn, from the rows before them;
     # a self-FK column that is also part of a unique key may then repeat a value.
-    drawn = draw(st.lists(element, min_size=min_size, max_size=max_size,
+    # Half the lists have two rows at least: a collision needs two rows, and hypothesis
+    # alone leaves a third of lists empty. The shrinker still goes back to `min_size`.
+    pair = max(min_size, 2 if max_size is None else min(2, max_size))
+    low = draw(st.sampled_from((min_size, pair)), label="at least")
+    drawn = draw(st.lists(element, min_size=low, max_size=max_size,
                           unique_by=plan.unique_by()))
     for i, r in enumerate(drawn):
         for fk, refs in self_fks:
@@ -197,7 +206,9 @@ def rows(table: Table | str, *, schema: Schema | None = None, backend: str = "sq
          omit_defaults: bool = False) -> SearchStrategy[list[Row]]:
     """Lists of row dicts for `table`, insertable in list order on `backend`.
 
-    PRIMARY KEY, UNIQUE and unique-index columns are unique across the list. Autoincrement
+    PRIMARY KEY, UNIQUE and unique-index columns are unique across the list; every other
+    column shares a small pool of values across the list half the time (see `pools`), so
+    rows collide on a group, a parent or a timestamp. Autoincrement
     columns are left out for the database to fill (explicit ids would leave a Postgres
     sequence behind the table); `overrides={"id": ...}` generates them. Columns with a
     server default are generated (more values than the default ever gives) unless
@@ -209,9 +220,6 @@ def rows(table: Table | str, *, schema: Schema | None = None, backend: str = "sq
                  for c in _references(fk, schema, t)]
     plan = _plan(t, schema=schema, backend=backend, overrides=overrides,
                  omit_defaults=omit_defaults, linked=[t.name], include=self_refs)
-    if not plan.fks:
-        return st.lists(st.fixed_dictionaries(plan.columns), min_size=min_size,
-                        max_size=max_size, unique_by=plan.unique_by())
     return _draw_rows(plan, {}, min_size, max_size)
 
 

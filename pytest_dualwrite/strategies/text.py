@@ -1,4 +1,5 @@
-"""Text and bytes: '' and whitespace-only, mixed case, and strings at their length limit."""
+"""Text and bytes: '' and whitespace-only, mixed case, strings at their length limit, and
+the hostile classes of `hostile` (NFC-changing, non-BMP, edge whitespace, look-alikes)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hypothesis.strategies import SearchStrategy
 
 from ..plain_map import plain_map
 from ..schema.model import Column
+from .hostile import DECOMPOSED, EDGE_SPACES, NON_BMP, hostile_text
 
 TEXT_MAX = 100  # unbounded TEXT: most strings stay short so examples stay fast ...
 LONG_TEXT = 2000  # ... and some are long, built cheaply by repetition
@@ -25,18 +27,23 @@ def _text(limit: int | None, short: int = TEXT_MAX) -> SearchStrategy[str]:
     """Text up to `limit` characters, '' and whitespace-only and mixed case included.
 
     Strings exactly at the limit are built by padding a short string with one repeated
-    character, so VARCHAR(255) reaches 255 without drawing 255 characters one by one.
+    character (sometimes a hostile one), so VARCHAR(255) reaches 255 without drawing 255
+    characters one by one. The hostile branches are five of nine, so each class has a
+    share of strings a test can state (see `hostile`).
     """
     cap = LONG_TEXT if limit is None else limit
     if cap == 0:
         return st.just("")
-    at_cap = plain_map(st.tuples(st.text(_chars, max_size=min(cap, 8)), _chars),
+    filler = _chars | st.sampled_from([p[-1] for p in DECOMPOSED]
+                                      + [p[0] for p in NON_BMP + EDGE_SPACES])
+    at_cap = plain_map(st.tuples(st.text(_chars, max_size=min(cap, 8)), filler),
                        lambda t: (t[0] + t[1] * cap)[:cap])
     return st.one_of(
         st.text(_chars, max_size=min(cap, short)),
         plain_map(_whitespace, lambda s: s[:cap]),
         plain_map(_mixed_case, lambda s: s[:cap]),
         at_cap,
+        hostile_text(cap),
     )
 
 

@@ -1,4 +1,11 @@
-"""Numbers, dates and times: values the backend stores unchanged in the column."""
+"""Numbers, dates and times: values the backend stores unchanged in the column.
+
+Each strategy mixes in the values a copy gets wrong, as a branch of its own so they are
+not left to luck: a type's extremes (precision and scale limits, the largest integer),
+the smallest step (one microsecond, one unit of the last decimal place), wall times at
+daylight-saving edges (one that does not exist, one that happens twice) and offsets
+other than UTC where the column keeps one.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +37,11 @@ def _integers(column: Column, backend: str) -> SearchStrategy[int]:
         # integer column. A declared size is honoured on both, so data fits Postgres too.
         size = 8 if backend == "sqlite" else 4
     bits = _INT_BITS[size]
-    return st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    # The ends of the range, and for a wider column the first values past int4 (a copy
+    # into a narrower column).
+    edges = [0, 1, -1, high, low] + ([2**31, -(2**31) - 1] if bits > 32 else [])
+    return st.integers(low, high) | st.sampled_from(edges)
 
 
 def _decimals(column: Column, backend: str) -> SearchStrategy[Decimal]:
@@ -42,7 +53,11 @@ def _decimals(column: Column, backend: str) -> SearchStrategy[Decimal]:
     scale = min(scale, precision)
     places = Decimal(1).scaleb(-scale)
     bound = Decimal(10) ** (precision - scale) - places
-    return st.decimals(-bound, bound, places=scale, allow_nan=False, allow_infinity=False)
+    # At the limits: every digit used, the smallest unit, one unit short of an integer.
+    edges = sorted({bound, -bound, places, -places, Decimal(0).quantize(places),
+                    (Decimal(1) - places).quantize(places)})
+    return st.decimals(-bound, bound, places=scale, allow_nan=False, allow_infinity=False) \
+        | st.sampled_from(edges)
 
 
 def _floats(column: Column, backend: str) -> SearchStrategy[float]:
@@ -65,13 +80,31 @@ def _round_micro(precision: int | None) -> Callable[[Any], Any]:
     return lambda v: v.replace(microsecond=v.microsecond - v.microsecond % step)
 
 
+# Wall times at daylight-saving edges: 02:30 did not exist on these spring days (Europe,
+# the US) and 01:30/02:30 happened twice on these autumn days; and the last microsecond
+# of a year. As naive values; an aware column gets them at an offset below.
+DST_EDGES = (datetime(2021, 3, 28, 2, 30), datetime(2021, 10, 31, 2, 30),
+             datetime(2021, 3, 14, 2, 30, 0, 1), datetime(2021, 11, 7, 1, 30, 59, 999999),
+             datetime(2020, 12, 31, 23, 59, 59, 999999), datetime(2024, 2, 29, 0, 0, 0, 1))
+# Offsets other than UTC, including the odd ones (Nepal +05:45, Newfoundland -03:30) and
+# the ends of the range.
+ODD_OFFSETS = tuple(timezone(timedelta(minutes=m)) for m in (345, -210, 60, -300, 840, -720))
+
+
 def _timestamps(column: Column, backend: str) -> SearchStrategy[datetime]:
     # Aware on both backends. On SQLite in UTC: SQLAlchemy's own DateTime (an application's)
     # stores the wall time there and drops the offset, so only UTC keeps the instant.
     zones: SearchStrategy[Any] = st.none()
+    edges: SearchStrategy[datetime] = st.sampled_from(DST_EDGES)
     if column.type.timezone:
-        zones = _offsets() if backend == "postgres" else st.just(timezone.utc)
-    values = st.datetimes(MIN_DATETIME, MAX_DATETIME, timezones=zones)
+        if backend == "postgres":
+            zones = _offsets() | st.sampled_from(ODD_OFFSETS)
+            edges = plain_map(st.tuples(edges, st.sampled_from((timezone.utc, *ODD_OFFSETS))),
+                              lambda t: t[0].replace(tzinfo=t[1]))
+        else:
+            zones = st.just(timezone.utc)
+            edges = plain_map(edges, lambda d: d.replace(tzinfo=timezone.utc))
+    values = st.datetimes(MIN_DATETIME, MAX_DATETIME, timezones=zones) | edges
     return plain_map(values, _round_micro(column.type.precision))
 
 

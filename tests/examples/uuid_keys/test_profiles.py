@@ -1,6 +1,9 @@
 """A naive app with UUID keys: `sa.Uuid`, `sa.DateTime(timezone=True)`, no workarounds.
 
 Its callables assert that keys arrive as uuid.UUID and timestamps aware, on each backend.
+Its JSON columns say `none_as_null=True`: with SQLAlchemy's default, copying a row turns
+SQL NULL into the JSON document `null`, which the plugin reports (a nullable JSON column
+is generated with SQL NULL since #18).
 """
 
 import uuid
@@ -14,13 +17,13 @@ meta = sa.MetaData()
 USERS = sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True),
                  sa.Column("name", sa.String(100)),
                  sa.Column("created_at", sa.DateTime(timezone=True)),
-                 sa.Column("prefs", sa.JSON), sa.Column("score", sa.Numeric(10, 2)),
-                 sa.Column("active", sa.Boolean))
+                 sa.Column("prefs", sa.JSON(none_as_null=True)),
+                 sa.Column("score", sa.Numeric(10, 2)), sa.Column("active", sa.Boolean))
 PROFILES = sa.Table("user_profiles", meta, sa.Column("user_id", sa.Uuid, primary_key=True),
                     sa.Column("display_name", sa.String(100)),
                     sa.Column("created_at", sa.DateTime(timezone=True)),
-                    sa.Column("prefs", sa.JSON), sa.Column("score", sa.Numeric(10, 2)),
-                    sa.Column("active", sa.Boolean))
+                    sa.Column("prefs", sa.JSON(none_as_null=True)),
+                    sa.Column("score", sa.Numeric(10, 2)), sa.Column("active", sa.Boolean))
 
 
 def _profile(row):
