@@ -88,3 +88,20 @@ def test_a_refused_backfill_is_blamed_on_the_write_that_caused_it(
     result.stdout.fnmatch_lines(["then the backfill was refused: *backfill raised "
                                  "IntegrityError: *"])
     assert "Traceback" not in out
+
+
+def test_read_path_differences_are_records_of_the_report() -> None:
+    from pytest_dualwrite.dualwrite.verify import _read_problems
+    from pytest_dualwrite.schema.model import Column, Table
+
+    table = Table("t", (Column("id", ColumnType("integer"), False),
+                        Column("name", ColumnType("string"))), ("id",))
+    fields = ["id", "name"]
+    [(line, record)] = _read_problems("t", 1, {"id": 1, "name": "e\u0301"},
+                                      {"id": 1, "name": "\u00e9"}, fields, table)
+    assert record == {"kind": "read", "table": "read", "key": 1, "field": "name",
+                      "old": "e\u0301", "new": "\u00e9"}
+    assert line.startswith("key=1: t.name: old 'e\\u0301' != read '\\u00e9' (look alike")
+    [(_, gone)] = _read_problems("t", 2, None, {"id": 2, "name": "x"}, fields, table)
+    assert gone == {"kind": "read", "table": "read", "key": 2, "field": None, "old": None,
+                    "new": {"id": 2, "name": "x"}}
