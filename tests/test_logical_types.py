@@ -151,6 +151,19 @@ def test_generated_rows_read_back_as_generated(any_engine: sa.Engine) -> None:
     check()
 
 
+def test_none_in_a_nullable_json_column_is_sql_null(any_engine: sa.Engine) -> None:
+    """A generated None is SQL NULL, not the JSON document `null` (SQLAlchemy's default),
+    so a copy that turns one into the other can show; a null member stays JSON null."""
+    engine = typed_db(any_engine)
+    table = sqlalchemy_table(from_database(engine).table("typed"))
+    with engine.begin() as conn:
+        conn.execute(sa.insert(table), [{"id": uuid.uuid4(), "doc": None, "raw": None},
+                                        {"id": uuid.uuid4(), "doc": {"a": None}, "raw": [None]}])
+        nulls = conn.execute(sa.text("SELECT count(*) FROM typed WHERE doc IS NULL "
+                                     "AND raw IS NULL")).scalar()
+    assert nulls == 1
+
+
 def test_register_type_strategy_array_takes_python_lists(any_engine: sa.Engine,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))

@@ -17,9 +17,11 @@ Only `CHECK (col IN (...))` is read. Other checks (`price > 0`, `end_at > start_
 not: generated rows may violate them, so pass an override for those columns;
 `ignored_checks(table)` lists what was not read.
 
-Modules by concern: `text` and `values` (one column's values), `structured` (JSON and
-arrays), `registry` (family -> factory, `from_column`), `constraints` and `rows` (what a
-table's keys and checks ask of a list of rows). How values are bound is `..binding`.
+Modules by concern: `text` and `values` (one column's values), `hostile` (the text
+classes drawn on purpose), `structured` (JSON and arrays), `registry` (family -> factory,
+`from_column`), `constraints` and `rows` (what a table's keys and checks ask of a list of
+rows), `pools` (rows reusing earlier rows' values: collisions on purpose). How values are
+bound is `..binding`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from ..plain_map import plain_map
 from ..schema.model import Column, ForeignKey, Schema, Table
 from ..unsafe_values import guarded
 from .constraints import Row, _in_values, _indexed, _references, _unique_by, _unique_sets
-from .pools import may_repeat, pooled, pooled_columns
+from .pools import may_repeat, reusing
 from .registry import _check_backend, from_column, has_factory
 
 Override = SearchStrategy[Any] | EllipsisType  # a strategy, or `...` for "infer"
@@ -140,16 +140,18 @@ def _draw_rows(draw: st.DrawFn, plan: _Plan, parents: Mapping[str, list[Row]],
         if not keys and not plan.fk_nullable(fk):
             return []  # no parent to name: no row can exist
         choice: SearchStrategy[Any] = st.sampled_from(keys) if keys else st.none()
-        if keys and fk.columns not in plan.unique_sets:
-            choice = pooled(draw, choice, fk.ref_table)  # several children, one parent
         if keys and plan.fk_nullable(fk):
             choice = st.none() | choice
         outside["\x00fk:" + ",".join(fk.columns)] = choice
     order = plan.table.column_names
+    # Rows reuse earlier rows' values (see `pools`): FK pseudo-columns too, several
+    # children under one parent; the last column of a unique key stays fresh.
     keys_by_column = [tuple(_indexed(c)[0] for c in s) for s in plan.unique_sets]
-    columns = pooled_columns(draw, plan.columns, may_repeat(plan.columns, keys_by_column))
-    element = plain_map(st.fixed_dictionaries({**columns, **outside}),
-                        lambda r: _spread_fks(r, order))
+    columns = {**plan.columns, **outside}
+    fresh_fks = {"\x00fk:" + ",".join(fk.columns) for fk, _ in plan.fks
+                 if any(k[-1] in fk.columns for k in keys_by_column)}
+    shared = [c for c in may_repeat(columns, keys_by_column) if c not in fresh_fks]
+    element = plain_map(reusing(columns, shared), lambda r: _spread_fks(r, order))
     # Self-FK columns are filled in after the list is drawn, from the rows before them;
     # a self-FK column that is also part of a unique key may then repeat a value.
     # Half the lists have two rows at least: a collision needs two rows, and hypothesis
@@ -207,8 +209,8 @@ def rows(table: Table | str, *, schema: Schema | None = None, backend: str = "sq
     """Lists of row dicts for `table`, insertable in list order on `backend`.
 
     PRIMARY KEY, UNIQUE and unique-index columns are unique across the list; every other
-    column shares a small pool of values across the list half the time (see `pools`), so
-    rows collide on a group, a parent or a timestamp. Autoincrement
+    column takes an earlier row's value a third of the time (see `pools`), so rows
+    collide on a group, a parent or a timestamp. Autoincrement
     columns are left out for the database to fill (explicit ids would leave a Postgres
     sequence behind the table); `overrides={"id": ...}` generates them. Columns with a
     server default are generated (more values than the default ever gives) unless
