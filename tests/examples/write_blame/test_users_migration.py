@@ -3,6 +3,7 @@ backfill then meets that copy on the unique email and is refused. The story must
 the write, not the backfill."""
 
 import sqlalchemy as sa
+from hypothesis import strategies as st
 
 from pytest_dualwrite import DualWrite
 
@@ -17,5 +18,7 @@ def backfill(conn):
                          "WHERE id NOT IN (SELECT id FROM users_v2)"))
 
 
+# ids well inside INTEGER: `id + 1` must not overflow (that would be a failure of its own)
 users_to_v2 = DualWrite(old="users", new="users_v2", key="id", columns=["email"], expand=2,
-                        write=write, backfill=backfill)
+                        write=write, backfill=backfill,
+                        strategies={"id": st.integers(-1000, 1000)})
