@@ -150,7 +150,8 @@ def update(conn, sku, changes):
 moving_keys = DualWrite(
     old="products", new="catalog_items", key={"sku": "item_sku"},
     columns={"name": "title", "price_cents": "price_cents"},
-    expand=2, write=catalog.write, update=update, delete=catalog.delete, key_moves=True,
+    expand=2, contract=3, write=catalog.write, update=update, delete=catalog.delete,
+    key_moves=True,
 )
 '''
 
@@ -175,7 +176,7 @@ def test_key_moves_needs_an_update(products: pytest.Pytester) -> None:
 import catalog
 from pytest_dualwrite import DualWrite
 
-alone = DualWrite(old="products", new="catalog_items", key={"sku": "item_sku"}, expand=2,
+alone = DualWrite(old="products", new="catalog_items", key={"sku": "item_sku"}, expand=2, contract=3,
                   write=catalog.write, key_moves=True)
 """)
     result = run(products, "-k", "alone")

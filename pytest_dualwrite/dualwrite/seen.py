@@ -4,7 +4,7 @@ A state machine that draws every write and every change fresh never gives a reco
 sibling (measured: 0 of 449 updates touched a record sharing a value with another), so a
 bug that needs two records under one parent, in one group or at one timestamp is never
 reached after the first step. Each write and update here takes, per column, a value the
-example has already used a third of the time.
+example has already used, in a third of the rows.
 
 What is remembered is what the draws gave, before the database accepts or refuses it, so
 the draws depend on earlier draws alone, never on the database: a refused write still
@@ -44,23 +44,27 @@ class Seen:
     def reusing(
         self, fresh: SearchStrategy[dict[str, Any]], columns: Collection[str]
     ) -> SearchStrategy[dict[str, Any]]:
-        """Rows of `fresh` whose `columns` take, a third of the time each, a seen value.
+        """Rows of `fresh` of which a third take, in one of `columns`, a seen value.
 
-        The same draws whatever has been seen (a branch, then an index counted from the
-        latest), so removing an earlier step leaves later choices pointing at the same
-        kind of value and the shrink can be kept.
+        One branch per row, not per column: every choice is one more the shrinker must
+        try to remove with a whole example run against the database (a branch per column
+        made shrinking a state machine's counterexample hit hypothesis' five-minute cap).
+        The same draws whatever has been seen (a branch, a column, an index counted from
+        the latest), so removing an earlier step keeps later choices lined up.
         """
-        wanted = [c for c in columns]
+        return _reusing(fresh, tuple(columns), self)
 
-        @st.composite
-        def draw_row(draw: st.DrawFn) -> dict[str, Any]:
-            row = dict(draw(fresh))
-            for column in wanted:
-                if column not in row or draw(st.integers(0, 2)) != 0:
-                    continue
-                pool = self.values.get(column.lower())
-                if pool:
-                    row[column] = pool[-1 - draw(st.integers(0, len(pool) - 1))]
-            return row
 
-        return draw_row()
+@st.composite  # at module level: `st.composite` inside a method compiles one per call
+def _reusing(
+    draw: st.DrawFn, fresh: SearchStrategy[dict[str, Any]], columns: tuple[str, ...], seen: Seen
+) -> dict[str, Any]:
+    row = dict(draw(fresh))
+    wanted = [c for c in columns if c in row]
+    if not wanted or draw(st.integers(0, 2)) != 2:
+        return row
+    column = wanted[draw(st.integers(0, len(wanted) - 1))]
+    pool = seen.values.get(column.lower())
+    if pool:
+        row[column] = pool[-1 - draw(st.integers(0, len(pool) - 1))]
+    return row
