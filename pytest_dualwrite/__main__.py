@@ -5,6 +5,8 @@
                   Alembic history give its alembic.ini (or the folder with env.py): the
                   lock is written beside env.py.
   drift           print the models-vs-migrations table; exit 1 on drift (see --help).
+  verify          compare a spec's old and new on a real database, read-only, in key
+                  ranges; exit 0 equal, 1 different, 2 could not run (see verify --help).
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .drift_cli import add_drift_command
 
     add_drift_command(commands)
+    from .live.cli import add_verify_command
+
+    add_verify_command(commands)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
