@@ -142,6 +142,7 @@ def result_of(item: DualWriteItem, report: pytest.TestReport,
         "skipped" if report.skipped else "error")
     message: str | None = None
     counterexample = None
+    counterexamples: list[dict[str, Any]] = []
     if call.excinfo is not None:
         value = call.excinfo.value
         lost = connection_lost(value, item.backend_name)
@@ -152,17 +153,30 @@ def result_of(item: DualWriteItem, report: pytest.TestReport,
         else:
             message = getattr(value, "summary", None) or (
                 one_line(value) or str(value)).splitlines()[0]
-            counterexample = getattr(value, "data", None)
+            # Each distinct failure of a group (hypothesis found several) keeps its own.
+            counterexamples = [d for d in (getattr(m, "data", None) for m in _failures(value))
+                               if d]
+            counterexample = counterexamples[0] if counterexamples else None
     elif item.check_notes:
         message = "\n".join(item.check_notes)  # a pass that has something to say: a line a note
     figures = dict(item.figures)
     # Mismatches: the differing records of the (shrunk) counterexample, not every failing
     # example hypothesis tried on the way.
-    figures["mismatches"] = len(counterexample["differences"]) if counterexample else (
+    figures["mismatches"] = sum(len(c["differences"]) for c in counterexamples) \
+        if counterexamples else (
         1 if outcome in ("failed", "error") and "mismatches" in figures
         and figures["mismatches"] else 0)
     return ItemResult(nodeid=item.nodeid, group=item.parent.name if item.parent else "",
                       check=item.check_name, backend=item.backend_name, outcome=outcome,
                       duration=round(report.duration, 4), figures=figures,
                       message=message, counterexample=counterexample,
+                      counterexamples=counterexamples,
                       notes=list(item.notes))
+
+
+def _failures(exc: BaseException) -> list[BaseException]:
+    """The failure itself, or each member of the group hypothesis raises for several."""
+    members = getattr(exc, "exceptions", None)
+    if not isinstance(members, tuple) or getattr(exc, "data", None) is not None:
+        return [exc]
+    return [leaf for m in members if isinstance(m, BaseException) for leaf in _failures(m)]

@@ -32,6 +32,8 @@ class ItemResult:
     figures: dict[str, int] = field(default_factory=dict)
     message: str | None = None  # the failure's summary, the skip reason or a pass's notes
     counterexample: dict[str, Any] | None = None  # {"operations": [...], "differences": [...]}
+    # Every distinct failure's, when hypothesis found several (the first is `counterexample`)
+    counterexamples: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # statements skipped or run unread
 
 
@@ -155,12 +157,29 @@ _DIFFERENCE = {
     "type": "object",
     "required": ["kind", "table", "key"],
     "properties": {
-        "kind": {"enum": ["changed", "missing", "extra", "duplicate", "read", "other"]},
+        "kind": {"enum": ["changed", "missing", "extra", "duplicate", "read", "unreached",
+                          "error", "other"]},
         "table": {"type": "string"},
         "key": {},
         "field": {"type": ["string", "null"]},
         "old": {},
         "new": {},
+        # cutover_keeps_every_record: the model's value, what read returned, and the
+        # phase and operation that last set the key
+        "model": {},
+        "read": {},
+        "phase": {"type": "string"},
+        "operation": {"type": "string"},
+        "note": {"type": "string"},
+    },
+}
+
+_COUNTEREXAMPLE = {
+    "type": "object",
+    "required": ["operations", "differences"],
+    "properties": {
+        "operations": {"type": "array", "items": {"type": "string"}},
+        "differences": {"type": "array", "items": _DIFFERENCE},
     },
 }
 
@@ -196,14 +215,8 @@ REPORT_SCHEMA: dict[str, Any] = {
                     "figures": _FIGURES_SCHEMA,
                     "message": {"type": ["string", "null"]},
                     "notes": {"type": "array", "items": {"type": "string"}},
-                    "counterexample": {
-                        "type": ["object", "null"],
-                        "required": ["operations", "differences"],
-                        "properties": {
-                            "operations": {"type": "array", "items": {"type": "string"}},
-                            "differences": {"type": "array", "items": _DIFFERENCE},
-                        },
-                    },
+                    "counterexample": {"anyOf": [_COUNTEREXAMPLE, {"type": "null"}]},
+                    "counterexamples": {"type": "array", "items": _COUNTEREXAMPLE},
                 },
             },
         },

@@ -4,6 +4,7 @@ narrowing variant, the hint without `--dualwrite`, progress, failure stories, an
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -157,6 +158,20 @@ def test_two_distinct_failures_tell_two_stories(notes: pytest.Pytester,
     failures = out[out.index("= FAILURES ="):out.index("= dualwrite =")]
     assert "pluggy" not in failures and "ExceptionGroup" not in failures
     assert "_pytest" not in failures and "Traceback" in failures  # the write's own, only
+
+
+def test_the_report_keeps_both_counterexamples(notes: pytest.Pytester,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DW_BUG", "two_failures")
+    result = run(notes, "sqlite", "-k", "dual_write", "--dualwrite-report=report.json")
+    result.assert_outcomes(failed=1)
+    item = json.loads((notes.path / "report.json").read_text())["items"][0]
+    kinds = sorted(c["differences"][0]["kind"] for c in item["counterexamples"])
+    assert kinds == ["changed", "error"] or kinds == ["error", "extra"], kinds
+    assert item["counterexample"] == item["counterexamples"][0]
+    assert all(c["operations"] for c in item["counterexamples"])
+    assert item["figures"]["mismatches"] == sum(len(c["differences"])
+                                                for c in item["counterexamples"])
 
 
 def test_long_values_show_lengths_and_the_first_difference(

@@ -17,8 +17,12 @@ if TYPE_CHECKING:
 class Backfill:
     """One run of the user's backfill; a generator ends a batch at each `yield`."""
 
-    def __init__(self, harness: Harness, conn: sa.Connection, log: OperationLog) -> None:
+    def __init__(self, harness: Harness, conn: sa.Connection, log: OperationLog,
+                 guarded: bool = False) -> None:
         self.harness = harness
+        # A savepoint before each batch, so a batch the database refuses (IntegrityError)
+        # can be undone and what the writes before it left behind looked at (`blame`).
+        self.guarded = guarded
         self.conn = conn
         self.log = log
         self.batches = 0
@@ -36,6 +40,8 @@ class Backfill:
         # No savepoint per batch: a batch that raises ends the example (rolled back with
         # the checkout), and one that returns is as committed as the outer transaction lets
         # anything be; other operations see its rows either way.
+        if self.guarded:
+            self.conn.exec_driver_sql("SAVEPOINT dw_batch")
         try:
             with harness.bounds.limit(self.conn, harness.spec.where, f"backfill={self.name}"):
                 if not self._is_generator:
@@ -48,7 +54,14 @@ class Backfill:
         except StopIteration:
             self.finished = True
         except Exception as exc:
-            raise UserCallableFailed(self.name, exc) from exc
+            failed = UserCallableFailed(self.name, exc)
+            if self.guarded and isinstance(exc, sa.exc.IntegrityError):
+                try:
+                    self.conn.exec_driver_sql("ROLLBACK TO SAVEPOINT dw_batch")
+                    failed.rolled_back = True
+                except sa.exc.DBAPIError:
+                    pass
+            raise failed from exc
         if self.finished:
             self.log.add(f"backfill finished after {self.batches} batch(es)")
         else:

@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql
 from ..binding import sqlalchemy_type
 from ..errors import DualWriteAssertion, SpecError
 from ..schema.model import ColumnType, Table
+from . import showing
 from .long_values import show_one, show_pair
 
 __all__ = [
@@ -384,6 +385,8 @@ def compare(conn: sa.Connection, old: Projection, new: Projection, key: Sequence
                             .where((k_old > 1) | (k_new > 1))
                             .order_by(*(k[c] for c in key)).limit(limit)).all()
     missing, extra, changed = _pair(sample, key, names)
+    # Name what decodes alike (JSON null and SQL NULL are both None): see `showing`.
+    changed = showing.explain(conn, old, new, key, names, sample, changed, missing, extra)
     return Comparison(
         False, tuple(key), tuple(names), missing, extra, changed,
         [Duplicate(tuple(r[: len(key)]), int(r[-2]), int(r[-1])) for r in dups],

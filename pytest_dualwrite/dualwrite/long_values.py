@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sized
 from typing import Any
 
+from .showing import look_alike, pair
+
 LIMIT = 200  # characters of a value's text shown whole
 WINDOW = 30  # characters shown around the first difference
 
@@ -46,7 +48,11 @@ def _unit(value: Sized) -> str:
 
 def show_pair(old_label: str, old: Any, new_label: str, new: Any,
               show: Callable[[Any], str]) -> str:
-    """`old_label old != new_label new`; for long texts, lengths and the first difference."""
+    """`old_label old != new_label new`; for long texts, lengths and the first difference;
+    for strings that look alike, their code points (`showing`)."""
+    if look_alike(old, new) and not (_is_long(old, show) or _is_long(new, show)):
+        shown_old, shown_new, note = pair(old, new)
+        return f"{old_label} {shown_old} != {new_label} {shown_new} ({note})"
     if not (_is_long(old, show) or _is_long(new, show)) or type(old) is not type(new):
         return f"{old_label} {show_one(old, show)} != {new_label} {show_one(new, show)}"
     same = common_prefix(old, new)

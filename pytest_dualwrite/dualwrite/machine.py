@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 )
 
 from .. import progress
+from .blame import backfill_refused
 from .harness import Backfill, Harness, OperationLog, UserCallableFailed, callable_failure, short
 
 
@@ -59,7 +60,8 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
             except UserCallableFailed as exc:
                 self.failed = True
                 progress.failed()
-                raise callable_failure(exc, self.log) from None
+                blamed = backfill_refused(harness, self.conn, self.log, exc)
+                raise (blamed or callable_failure(exc, self.log)) from None
             except BaseException as exc:
                 self.failed = True
                 if not isinstance(exc, UnsatisfiedAssumption):  # a rejected example
@@ -95,7 +97,7 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
 
         def _backfill_run(self) -> Backfill:
             if self.backfill is None or self.backfill.finished:
-                self.backfill = Backfill(harness, self.conn, self.log)
+                self.backfill = Backfill(harness, self.conn, self.log, guarded=True)
             return self.backfill
 
         @rule(data=st.data())
@@ -202,7 +204,7 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
                     harness.check_equal(self.conn, self.log, when)
                 if spec.backfill is not None:
                     self.log.add("end: run the backfill to completion")
-                    Backfill(harness, self.conn, self.log).run()
+                    Backfill(harness, self.conn, self.log, guarded=True).run()
                     harness.check_equal(self.conn, self.log, "at the end")
 
             try:

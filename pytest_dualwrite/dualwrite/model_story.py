@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ..errors import DualWriteAssertion
 from .compare import Comparison
+from .showing import code_points, pair
 from .story import OperationLog
 
 if TYPE_CHECKING:
@@ -71,8 +72,11 @@ def _step(model: Model, key: Any) -> tuple[str, str]:
 def _line(key: Any, field: str | None, old: Any, new: Any, model: Any,
           extra: str, phase: str, operation: str, new_label: str) -> str:
     where = f"key={key!r}" + (f": {field}" if field else "")
-    return (f"{where}: old {old!r}, {new_label} {new!r}, model {model!r}{extra}; "
-            f"last set in the {phase} phase by {operation}")
+    new_text, model_text, note = pair(new, model)  # look-alike strings by code point
+    old_text = code_points(old) if note and isinstance(old, str) else repr(old)
+    note = f" ({note})" if note else ""
+    return (f"{where}: old {old_text}, {new_label} {new_text}, model {model_text}{extra}"
+            f"{note}; last set in the {phase} phase by {operation}")
 
 
 def model_failure(harness: Harness, conn: sa.Connection, model: Model, log: OperationLog,

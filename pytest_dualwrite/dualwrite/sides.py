@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from ..schema.model import Schema
 from .compare import Comparison, Projection, compare, compare_rows, create_temp_as, describe
 from .spec import DualWrite
+from .story import differences_of
 
 
 def _from_select(sql: str, pairs: list[tuple[str, str]], label: str) -> Projection:
@@ -119,24 +120,31 @@ class Sides:
         return self.keep(conn, "new", schema)
 
     def compare_kept(self, conn: sa.Connection, kept: Projection | list[Any],
-                     schema: Schema | None) -> tuple[bool, str, int]:
-        """The kept copy against `new` as it is now: (equal, what differs, rows compared)."""
+                     schema: Schema | None
+                     ) -> tuple[bool, str, int, list[dict[str, Any]]]:
+        """The kept copy against `new` as it is now: (equal, what differs, rows compared,
+        the differences as the report's records)."""
+        label = self.spec.new_label
         if isinstance(kept, list):  # a callable `new`: its rows compare in Python
             now = self.new_rows(conn)
             before, after = Counter(map(_frozen, kept)), Counter(map(_frozen, now))
-            lost = list((before - after).elements())
-            gained = list((after - before).elements())
-            lines = [f"no longer in {self.spec.new_label}: {dict(r)}" for r in lost] + [
-                f"new in {self.spec.new_label}: {dict(r)}" for r in gained]
-            return not lines, "\n".join(lines), len(kept)
+            lost = [dict(r) for r in (before - after).elements()]
+            gained = [dict(r) for r in (after - before).elements()]
+            lines = [f"no longer in {label}: {r}" for r in lost] + [
+                f"new in {label}: {r}" for r in gained]
+            records = [{"kind": kind, "table": label, "key": None, "field": None,
+                        "old": old, "new": new} for kind, old, new in
+                       [*(("missing", r, None) for r in lost),
+                        *(("extra", None, r) for r in gained)]]
+            return not lines, "\n".join(lines), len(kept), records
         if self.spec.new_is_callable:
             result = compare_rows(conn, kept, self.new_rows(conn), self.spec.old_keys,
                                   self.names, label=self.spec.new_label)
         else:
             result = compare(conn, kept, self._cached("new", schema), self.spec.old_keys,
                              self.names, plans=self._plans)
-        return (result.equal, describe(result, f"{kept.label} (kept)", self.spec.new_label),
-                result.counts.old_rows)
+        return (result.equal, describe(result, f"{kept.label} (kept)", label),
+                result.counts.old_rows, differences_of(result, label))
 
 
 def _frozen(row: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

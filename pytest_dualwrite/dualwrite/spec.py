@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..schema.model import Schema, Table
+from . import spans
 
 Rows = Iterable[Mapping[str, Any]]
 
@@ -111,6 +112,8 @@ class DualWrite:
     reset: Callable[[], Any] | None = None
     # Old column -> why its lossy pair is meant (`mapping_is_lossless` then lists, not fails).
     accept_lossy: Mapping[str, str] | None = None
+    # The tables a SELECT `new` joins -> their key columns (see `spans`).
+    spans: Mapping[str, str | Sequence[str]] | None = None
     # Whether `update` may change a record's key (its `changes` then name key columns):
     # off by default, as most applications never change a key and their `update` would
     # be handed changes it never gets in production.
@@ -145,6 +148,7 @@ class DualWrite:
         if not self.old_keys:
             raise SpecError("key= names no column")
         self._check_accept_lossy()
+        spans.check_shape(self)
         if not isinstance(self.key_moves, bool):
             raise SpecError(f"key_moves= must be True or False, got "
                             f"{type(self.key_moves).__name__}")
@@ -308,6 +312,8 @@ class DualWrite:
             table = self._table(schema, self.new_table, "new", prefix, label)
             for col in [*self.key_map.values(), *self.column_map.values()]:
                 self._column(table, col, "new", prefix, label)
+        if self.spans and "new" in sides:
+            spans.validate(self, schema, prefix, label)
         if self.strategies and self.old_table is not None and "old" in sides:
             table = schema.table(self.old_table)
             for col in self.strategies:

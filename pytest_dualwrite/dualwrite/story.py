@@ -21,6 +21,9 @@ class UserCallableFailed(Exception):
         self.original = exc
         frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
         self.traceback = "".join(frames)
+        # The work it did was undone (a backfill batch rolled back to its savepoint): the
+        # database can still be read to explain the failure.
+        self.rolled_back = False
         super().__init__(f"{name} raised {type(exc).__name__}: {exc}")
 
 
@@ -75,6 +78,9 @@ def differences_of(result: Comparison, new_label: str) -> list[dict[str, Any]]:
 
 
 def callable_failure(exc: UserCallableFailed, log: OperationLog) -> DualWriteAssertion:
+    summary = f"{exc.name} raised {type(exc.original).__name__}: {exc.original}"
     return DualWriteAssertion(
-        f"{exc.name} raised {type(exc.original).__name__}: {exc.original}",
-        [("operations", log.render()), (f"traceback of {exc.name}", exc.traceback)])
+        summary, [("operations", log.render()), (f"traceback of {exc.name}", exc.traceback)],
+        {"operations": list(log.lines),
+         "differences": [{"kind": "error", "table": "", "key": None, "field": None,
+                          "old": None, "new": summary.splitlines()[0]}]})

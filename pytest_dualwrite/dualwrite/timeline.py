@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 )
 
 from .backfill import Backfill
+from .blame import backfill_refused
 from .harness import Harness
 from .model import Model
 from .model_story import model_failure, read_failure
@@ -61,7 +62,11 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
                 return fn(*args)
             except UserCallableFailed as exc:
                 self.failed = True
-                raise callable_failure(exc, self.log) from None
+                # Before the cutover `old` is the truth: a refused backfill may be a write's
+                # doing (see `blame`); after it, `new` is meant to differ from `old`.
+                blamed = None if self.cut else backfill_refused(harness, self.conn,
+                                                                self.log, exc)
+                raise (blamed or callable_failure(exc, self.log)) from None
             except BaseException:
                 self.failed = True
                 raise
@@ -148,7 +153,7 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
 
         def _backfill_run(self) -> Backfill:
             if self.backfill is None or self.backfill.finished:
-                self.backfill = Backfill(harness, self.conn, self.log)
+                self.backfill = Backfill(harness, self.conn, self.log, guarded=True)
             return self.backfill
 
         def _ended(self) -> None:
@@ -211,6 +216,7 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
             if not result.equal:
                 harness.stats.mismatches += 1
                 raise model_failure(harness, self.conn, self.model, self.log, when, result)
+            harness.check_spans(self.conn, self.log, when, schema)
 
         @invariant()
         def connection_alive(self) -> None:

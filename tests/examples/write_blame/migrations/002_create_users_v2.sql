@@ -1,0 +1,4 @@
+CREATE TABLE users_v2 (
+    id    INTEGER PRIMARY KEY,
+    email VARCHAR(40) NOT NULL UNIQUE
+);
