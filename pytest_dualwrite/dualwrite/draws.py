@@ -30,6 +30,8 @@ class Draws:
     _write_strategies: dict[Any, SearchStrategy[dict[str, Any]]]
     _fresh_keys: SearchStrategy[Any] | None
     _chosen: SearchStrategy[set[str]] | None
+    # id(row strategy) -> (it, its changes strategy)
+    _changes: dict[int, tuple[SearchStrategy[Any], SearchStrategy[dict[str, Any]]]]
 
     if TYPE_CHECKING:
         def schema(self, index: int | None = None) -> Schema: ...
@@ -87,9 +89,14 @@ class Draws:
         if self._chosen is None:
             self._chosen = st.sets(st.sampled_from(columns), min_size=1) if columns \
                 else st.just(set())
-        return plain_map(st.tuples(full, self._chosen),
-                         lambda pair: {c: pair[0][c.lower()] for c in sorted(pair[1])
-                                       if c.lower() in pair[0]})
+        # One per row strategy, built once: a strategy built per step is validated per step.
+        found = self._changes.get(id(full))
+        if found is None or found[0] is not full:
+            found = self._changes[id(full)] = (full, plain_map(
+                st.tuples(full, self._chosen),
+                lambda pair: {c: pair[0][c.lower()] for c in sorted(pair[1])
+                              if c.lower() in pair[0]}))
+        return found[1]
 
     def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
         """Mostly existing keys; sometimes a neighbour or a key that does not exist.

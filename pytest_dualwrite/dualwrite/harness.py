@@ -87,6 +87,7 @@ class Harness(Draws, Verify):
         self._write_strategies: dict[Any, SearchStrategy[dict[str, Any]]] = {}
         self._fresh_keys: SearchStrategy[Any] | None = None
         self._chosen: SearchStrategy[set[str]] | None = None
+        self._changes: dict[int, Any] = {}
         self._model_table: ModelTable | None = None
         self.bounds = Bounds()  # the run's limits: the session sets its own
 

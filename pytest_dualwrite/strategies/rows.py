@@ -31,10 +31,24 @@ class _Plan:
     columns: dict[str, SearchStrategy[Any]]
     fks: list[tuple[ForeignKey, tuple[str, ...]]] = field(default_factory=list)
     unique_sets: list[tuple[str, ...]] = field(default_factory=list)
+    # Built once (issue 16): a strategy built afresh per draw is validated afresh per draw.
+    _unique_by: tuple[Callable[[Row], Any], ...] | None = None
+    _lists: dict[tuple[int, int | None], SearchStrategy[list[Row]]] = field(
+        default_factory=dict)
 
     def unique_by(self) -> tuple[Callable[[Row], Any], ...] | None:
-        fns = tuple(_unique_by(self.table, s, self.backend) for s in self.unique_sets)
-        return fns or None
+        if self._unique_by is None:
+            self._unique_by = tuple(_unique_by(self.table, s, self.backend)
+                                    for s in self.unique_sets)
+        return self._unique_by or None
+
+    def lists(self, min_size: int, max_size: int | None) -> SearchStrategy[list[Row]]:
+        """The list strategy of a table without foreign keys to bind, built once."""
+        key = (min_size, max_size)
+        if key not in self._lists:
+            self._lists[key] = st.lists(st.fixed_dictionaries(self.columns), min_size=min_size,
+                                        max_size=max_size, unique_by=self.unique_by())
+        return self._lists[key]
 
     def fk_nullable(self, fk: ForeignKey) -> bool:
         return all(self.table.column(c).nullable for c in fk.columns)
@@ -128,6 +142,8 @@ def _key_of(r: Row, cols: Sequence[str]) -> tuple[Any, ...] | None:
 def _draw_rows(draw: st.DrawFn, plan: _Plan, parents: Mapping[str, list[Row]],
                min_size: int, max_size: int | None) -> list[Row]:
     """Rows whose FK columns name rows drawn before them (parents, or earlier rows here)."""
+    if not plan.fks:  # nothing depends on the rows drawn before: the one strategy, built once
+        return draw(plan.lists(min_size, max_size))
     outside: dict[str, SearchStrategy[Any]] = {}
     self_fks = []
     for fk, refs in plan.fks:
@@ -210,8 +226,7 @@ def rows(table: Table | str, *, schema: Schema | None = None, backend: str = "sq
     plan = _plan(t, schema=schema, backend=backend, overrides=overrides,
                  omit_defaults=omit_defaults, linked=[t.name], include=self_refs)
     if not plan.fks:
-        return st.lists(st.fixed_dictionaries(plan.columns), min_size=min_size,
-                        max_size=max_size, unique_by=plan.unique_by())
+        return plan.lists(min_size, max_size)
     return _draw_rows(plan, {}, min_size, max_size)
 
 
@@ -262,6 +277,9 @@ def rows_for_tables(schema: Schema, table_names: Iterable[str], *, backend: str 
     plans = {n: _plan(schema.table(n), schema=schema, backend=backend,
                       overrides=overrides.get(n), omit_defaults=omit_defaults,
                       linked=names, include=referenced[n]) for n in order}
+
+    if not any(plan.fks for plan in plans.values()):  # no FK between them: built once
+        return st.fixed_dictionaries({n: plans[n].lists(min_size, max_size) for n in order})
 
     @st.composite
     def draw_all(draw: st.DrawFn) -> dict[str, list[Row]]:
