@@ -1,8 +1,12 @@
 """`python -m pytest_dualwrite`: commands that need no test run.
 
   lock FOLDER     write FOLDER/migrations.lock (a checksum per migration file), so an edit
-                  to an already-applied migration becomes an error in later runs.
+                  to an already-applied migration becomes an error in later runs. For an
+                  Alembic history give its alembic.ini (or the folder with env.py): the
+                  lock is written beside env.py.
   drift           print the models-vs-migrations table; exit 1 on drift (see --help).
+  verify          compare a spec's old and new on a real database, read-only, in key
+                  ranges; exit 0 equal, 1 different, 2 could not run (see verify --help).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .errors import DualWriteError
 
@@ -17,10 +22,25 @@ from .errors import DualWriteError
 def _lock(args: argparse.Namespace) -> int:
     from .migrations.discovery import discover, write_lock
 
-    migrations = discover(args.folder, allow_gaps=args.allow_gaps or None, lock=False)
-    path = write_lock(args.folder, migrations)
+    folder = Path(args.folder)
+    if _is_alembic(folder):  # the lock goes beside env.py, naming versions/<file>
+        from .migrations.readers.alembic import alembic_location, read_alembic
+
+        migrations = read_alembic(folder, lock=False)
+        folder = alembic_location(folder)
+    else:
+        migrations = discover(folder, allow_gaps=args.allow_gaps or None, lock=False)
+    path = write_lock(folder, migrations)
     print(f"wrote {path} ({len(migrations)} migrations)")
     return 0
+
+
+def _is_alembic(path: Path) -> bool:
+    """An alembic.ini, or a folder holding env.py and versions/ (or an alembic.ini)."""
+    if path.is_file():
+        return path.suffix == ".ini"
+    return ((path / "env.py").is_file() and (path / "versions").is_dir()) or (
+        path / "alembic.ini").is_file()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .drift_cli import add_drift_command
 
     add_drift_command(commands)
+    from .live.cli import add_verify_command
+
+    add_verify_command(commands)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

@@ -89,13 +89,13 @@ def models_match_migrations(session: Any, backend: Backend | None) -> None:
     dialect = backend.name if backend is not None else canonical_dialect(session.settings.dialect)
     expected = from_models(session.settings.models, dialect=dialect)
     if backend is None:
-        from .schema.from_sql import collector_paused, from_sql
+        from .migrations.static import static_sql
+        from .schema.from_sql import from_sql
 
         runner: Runner = session.runner(dialect)
-        with collector_paused():
-            statements = [s for m in runner.migrations for s in runner.statements(m, "up")]
-            actual = from_sql(statements, runner.source)
-        path = "static (fold of the SQL files)"
+        sql = static_sql(session.migrations_or_none()[0], runner)
+        actual = from_sql(sql.statements, sql.dialect)
+        path = f"static ({sql.label})"
     else:
         runner = session.runner(backend.name)
         db = backend.database_at(("head", id(runner)),
@@ -149,10 +149,8 @@ def migration_checks(session: Any) -> list[tuple[str, str, Check | None, str | N
             continue
         if name == "models_match_migrations" and not session.settings.models:
             continue
-        # [static] folds SQL files; Alembic revisions are code (its offline SQL: not yet)
-        static = name == "models_match_migrations" and not getattr(
-            session.settings, "alembic", None)
-        targets = backends + (["static"] if static else [])
+        # [static]: the SQL files, or the SQL Alembic's offline mode writes
+        targets = backends + (["static"] if name == "models_match_migrations" else [])
         for backend in targets:
             items.append((name, backend, _failing(problem) if problem else fn, None))
     return items

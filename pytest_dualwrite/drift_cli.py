@@ -308,12 +308,12 @@ def check_drift(options: DriftOptions) -> DriftResult:
     expected = from_models(options.models, dialect=target)
     runner = Runner(migrations, options.dialect, target)
     if options.backend == "static":
-        from .schema.from_sql import collector_paused, from_sql
+        from .migrations.static import static_sql
+        from .schema.from_sql import from_sql
 
-        with collector_paused():
-            statements = [s for m in runner.migrations for s in runner.statements(m, "up")]
-            actual = from_sql(statements, runner.source)
-        path = "static (fold of the SQL files)"
+        sql = static_sql(migrations, runner)
+        actual = from_sql(sql.statements, sql.dialect)
+        path = f"static ({sql.label})"
     else:
         from .schema.from_database import from_database
 

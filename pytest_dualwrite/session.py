@@ -168,7 +168,8 @@ class Session:
         if self._migrations is None and getattr(self.settings, "alembic", None):
             from .migrations.readers.alembic import read_alembic
 
-            self._migrations = read_alembic(folder)
+            self._migrations = read_alembic(
+                folder, base=getattr(self.settings, "alembic_base", None))
         if self._migrations is None:
             from .migrations.discovery import discover
 

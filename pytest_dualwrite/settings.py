@@ -174,6 +174,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alembic", "--dualwrite-alembic", "DUALWRITE_ALEMBIC", "dualwrite_alembic", None,
             parse_text, "alembic.ini, or a folder with env.py and versions/: the revisions "
             "are the history (instead of dualwrite_migrations)"),
+    Setting("alembic_base", "--dualwrite-alembic-base", "DUALWRITE_ALEMBIC_BASE",
+            "dualwrite_alembic_base", None, parse_text, "module:Base (or :metadata) whose "
+            "create_all makes the schema the first Alembic revision starts from, for a "
+            "history whose base revision is empty"),
     Setting("dialect", "--dualwrite-dialect", "DUALWRITE_DIALECT", "dualwrite_dialect",
             "postgres", parse_dialect, "dialect the .sql migrations are written in"),
     Setting("models", "--dualwrite-models", "DUALWRITE_MODELS", "dualwrite_models", None,
@@ -276,4 +280,9 @@ def resolve(
             f"{_where(SETTINGS_BY_NAME['alembic'], settings.source('alembic'))} and "
             f"{_where(SETTINGS_BY_NAME['migrations'], settings.source('migrations'))} are "
             "both set: a history is either a migrations folder or an Alembic one; keep one")
+    if settings.alembic_base and not settings.alembic:
+        raise ConfigError(
+            f"{_where(SETTINGS_BY_NAME['alembic_base'], settings.source('alembic_base'))} is "
+            "set without dualwrite_alembic: it names the schema an Alembic history starts "
+            "from; set dualwrite_alembic too, or remove it")
     return settings

@@ -321,6 +321,16 @@ def _reflect_engine(engine: sa.Engine) -> Schema:
         engine.dispose()
 
 
+def _how_to_declare(migration: Migration, name: str) -> str:
+    """The declaration in the step's own language: a comment in SQL or in an Alembic
+    revision, `DUALWRITE_DROPS` in a Python step."""
+    if migration.convention == "alembic":
+        return f"declare it in the revision: # dualwrite: drops {name}"
+    if migration.convention == "python":
+        return f'declare it in the step: DUALWRITE_DROPS = ["{name}"]'
+    return f"declare it in the migration: -- dualwrite: drops {name}"
+
+
 def _verify(conn: sa.Connection, migration: Migration, before: Schema, after: Schema,
             name: str, batch: list[dict[str, Any]], kept: Projection,
             table_renames: dict[str, str], column_renames: dict[tuple[str, str], str]) -> None:
@@ -330,7 +340,7 @@ def _verify(conn: sa.Connection, migration: Migration, before: Schema, after: Sc
         if batch and not _declared(migration, name):
             raise DualWriteAssertion(
                 f"{label} drops table {name} holding {len(batch)} row(s)",
-                [("what to do", f"declare it in the migration: -- dualwrite: drops {name}")])
+                [("what to do", _how_to_declare(migration, name))])
         return
     old_table, new_table = before.table(name), after.table(new_name)
     pairs: list[tuple[str, str]] = []  # (column before, column after)
@@ -344,8 +354,7 @@ def _verify(conn: sa.Connection, migration: Migration, before: Schema, after: Sc
         if holding and not _declared(migration, name, column):
             raise DualWriteAssertion(
                 f"{label} drops column {name}.{column} holding data in {len(holding)} row(s)",
-                [("what to do",
-                  f"declare it in the migration: -- dualwrite: drops {name}.{column}")])
+                [("what to do", _how_to_declare(migration, f"{name}.{column}"))])
     if not pairs or not batch:
         return
     fields = [p[0] for p in pairs]

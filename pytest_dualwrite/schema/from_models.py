@@ -32,38 +32,39 @@ from .types import (
 SETTING = "dualwrite_models"
 
 
-def resolve_metadata(target: object) -> sa.MetaData:
-    """A MetaData from a MetaData, a declarative base, or "package.module:Base"."""
-    obj = _import(target) if isinstance(target, str) else target
+def resolve_metadata(target: object, setting: str = SETTING) -> sa.MetaData:
+    """A MetaData from a MetaData, a declarative base, or "package.module:Base"; errors
+    name `setting`, the one the user wrote it in."""
+    obj = _import(target, setting) if isinstance(target, str) else target
     if isinstance(obj, sa.MetaData):
         return obj
     metadata = getattr(obj, "metadata", None)
     if isinstance(metadata, sa.MetaData):
         return metadata
-    raise ConfigError(f"{SETTING}: {target!r} is a {type(obj).__name__}, not a SQLAlchemy "
+    raise ConfigError(f"{setting}: {target!r} is a {type(obj).__name__}, not a SQLAlchemy "
                       "MetaData or declarative base")
 
 
-def _import(spec: str) -> object:
+def _import(spec: str, setting: str = SETTING) -> object:
     module_name, sep, attr = spec.strip().partition(":")
     if not sep or not module_name or not attr:
-        raise ConfigError(f"{SETTING} = {spec!r}: expected 'package.module:Base' "
+        raise ConfigError(f"{setting} = {spec!r}: expected 'package.module:Base' "
                           "(a declarative base or a MetaData)")
     try:
         obj: Any = importlib.import_module(module_name)
     except (Exception, SystemExit) as exc:  # the user's module may fail in any way (even
         # sys.exit at import, which would otherwise end the whole run): one line says how
         reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-        raise ConfigError(f"{SETTING} = {spec!r}: cannot import {module_name!r}: "
+        raise ConfigError(f"{setting} = {spec!r}: cannot import {module_name!r}: "
                           f"{reason}") from None
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            raise ConfigError(f"{SETTING} = {spec!r}: module {module_name!r} has no "
+            raise ConfigError(f"{setting} = {spec!r}: module {module_name!r} has no "
                               f"attribute {attr!r}") from None
     if not isinstance(getattr(obj, "metadata", obj), sa.MetaData):
-        raise ConfigError(f"{SETTING} = {spec!r}: {attr} is a {type(obj).__name__}, not a "
+        raise ConfigError(f"{setting} = {spec!r}: {attr} is a {type(obj).__name__}, not a "
                           "SQLAlchemy MetaData or declarative base")
     return obj
 

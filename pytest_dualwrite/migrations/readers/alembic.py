@@ -106,9 +106,23 @@ def alembic_config(path: Path) -> Any:
     return config
 
 
-def read_alembic(path: Path) -> History:
-    """The revisions, base first, each a step applied through Alembic; or one line."""
+def alembic_location(path: Path) -> Path:
+    """The folder holding env.py and versions/: where `migrations.lock` is kept."""
+    return Path(alembic_config(path).get_main_option("script_location"))
+
+
+def read_alembic(path: Path, *, lock: bool = True, base: str | None = None) -> History:
+    """The revisions, base first, each a step applied through Alembic; or one line.
+
+    A `migrations.lock` beside env.py is checked as for SQL files (`lock=False` skips it,
+    for the command that rewrites it). `base` ("module:Base") is the schema the first
+    revision starts from (`dualwrite_alembic_base`, see alembic_base.py)."""
     config = alembic_config(path)
+    metadata = None
+    if base:
+        from .alembic_base import base_metadata
+
+        metadata = base_metadata(base)
     from alembic.script import ScriptDirectory
 
     location = Path(config.get_main_option("script_location"))
@@ -127,7 +141,7 @@ def read_alembic(path: Path) -> History:
     except MigrationError:
         raise
     except Exception as exc:
-        raise MigrationError(_where(exc, location, "cannot be read")) from None
+        raise MigrationError(where(exc, location, "cannot be read")) from None
     if len(heads) > 1:
         named = ", ".join(f"{h} ({Path(script.get_revision(h).path).name})"
                           for h in sorted(heads))
@@ -137,12 +151,24 @@ def read_alembic(path: Path) -> History:
     steps = []
     for position, revision in enumerate(revisions, 1):
         file = Path(revision.path)
-        step = PythonStep(file, _apply(config, script, revision, True, location),
-                          _apply(config, script, revision, False, location))
-        drops = declared_drops(SqlSource(file, read_text(file)))
+        up = _apply(config, script, revision, True, location)
+        down = _apply(config, script, revision, False, location)
+        if metadata is not None and position == 1:
+            from .alembic_base import with_base
+
+            up, down = with_base(metadata, up, down)
+        step = PythonStep(file, up, down)
+        drops = declared_drops(SqlSource(file, read_text(file)), "#")
         steps.append(Migration((position, 0), revision.revision, revision.doc or "",
                                "alembic", step, step, declared_drops=drops, name=file.name))
-    return History(steps, convention="alembic")
+    from ..lockfile import LOCK_NAME, check_lock  # here: lockfile imports the readers
+    from .alembic_offline import AlembicOffline
+
+    if lock and (location / LOCK_NAME).is_file():
+        check_lock(location, steps)
+
+    return History(steps, convention="alembic",
+                   static_source=AlembicOffline(path, script, revisions, location, metadata))
 
 
 _MISSING = re.compile(r"Revision (\S+) referenced from .*?-> (\w+)")
@@ -187,7 +213,7 @@ def _apply(config: Any, script: Any, revision: Any, up: bool,
                 script.run_env()
         except Exception as exc:
             action = "upgrade" if up else "downgrade"
-            raise MigrationError(_where(exc, location, f"{action} of {revision.revision} "
+            raise MigrationError(where(exc, location, f"{action} of {revision.revision} "
                                                      f"failed")) from None
         finally:
             config.attributes.pop("connection", None)
@@ -195,7 +221,7 @@ def _apply(config: Any, script: Any, revision: Any, up: bool,
     return run
 
 
-def _where(exc: BaseException, location: Path, what: str) -> str:
+def where(exc: BaseException, location: Path, what: str) -> str:
     """One line naming the innermost line of the user's files (env.py or a revision)."""
     root = location.resolve()
     place = str(location)
@@ -206,6 +232,9 @@ def _where(exc: BaseException, location: Path, what: str) -> str:
             inside = False
         if inside:
             place = f"{frame.filename}:{frame.lineno}"
+    if isinstance(exc, SyntaxError) and exc.filename:  # the file that does not parse
+        place = f"{exc.filename}:{exc.lineno}"
+        return f"{place}: {what}: SyntaxError: {exc.msg}"
     return f"{place}: {what}: {_one_line(exc)}"
 
 

@@ -11,7 +11,11 @@ from pathlib import Path
 from ...errors import MigrationError
 from ..model import DIALECT_ALIASES, SqlSource
 
-_DROPS = re.compile(r"^[ \t]*--[ \t]*dualwrite:[ \t]*drops\b(?P<names>[^\n]*)$", re.M | re.I)
+_DROPS = {
+    comment: re.compile(rf"^[ \t]*{re.escape(comment)}[ \t]*dualwrite:[ \t]*drops\b"
+                        r"(?P<names>[^\n]*)$", re.M | re.I)
+    for comment in ("--", "#")  # SQL files; Python files (an Alembic revision)
+}
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 
 
@@ -52,16 +56,18 @@ def empty_error(source: SqlSource) -> MigrationError:
     )
 
 
-def declared_drops(source: SqlSource) -> frozenset[str]:
-    """`-- dualwrite: drops t.c, t2` lines: the losses this step means to cause."""
+def declared_drops(source: SqlSource, comment: str = "--") -> frozenset[str]:
+    """`-- dualwrite: drops t.c, t2` lines (`#` in a Python file): the losses this step
+    means to cause."""
     names: set[str] = set()
-    for m in _DROPS.finditer(source.text):
+    for m in _DROPS[comment].finditer(source.text):
         found = drop_names(m["names"])
         if not found:
             line = source.first_line + source.text.count("\n", 0, m.start())
             raise MigrationError(
-                f"{source.path}:{line}: `-- dualwrite: drops` names nothing; write "
-                f"`-- dualwrite: drops table` or `-- dualwrite: drops table.column`"
+                f"{source.path}:{line}: `{comment} dualwrite: drops` names nothing; write "
+                f"`{comment} dualwrite: drops table` or `{comment} dualwrite: drops "
+                f"table.column`"
             )
         names |= found
     return frozenset(names)
