@@ -159,7 +159,7 @@ def _spec_line(spec: DualWrite, path: Path) -> int | None:
 
 def _spec_node(parent: pytest.Collector, name: str, spec: DualWrite,
                session: Session) -> ChecksNode:
-    from .dualwrite.engine import spec_check
+    from .dualwrite.engine import skip_reason, spec_check
 
     spec.name = spec.name or name
     line = _spec_line(spec, parent.path)
@@ -167,7 +167,7 @@ def _spec_node(parent: pytest.Collector, name: str, spec: DualWrite,
         spec.check()
     except SpecError as exc:
         return ChecksNode.from_parent(parent, name=name, checks=[], problem=exc, line=line)
-    checks = [(item, backend, spec_check(spec, item), None)
+    checks = [(item, backend, spec_check(spec, item), skip_reason(item, backend))
               for item in spec.items() for backend in session.backend_names]
     return ChecksNode.from_parent(parent, name=name, checks=checks, line=line)
 

@@ -29,11 +29,16 @@ BATCH_SIZE = 500
 
 
 def _keyset(conn: sa.Connection, column: sa.ColumnElement[Any], last: Any,
-            batch_size: int, *where: Any) -> list[Any]:
-    """The next page of keys after `last` (None: from the start), in key order."""
+            batch_size: int, *where: Any, lock: bool = False) -> list[Any]:
+    """The next page of keys after `last` (None: from the start), in key order. `lock`:
+    the page's rows are locked (FOR SHARE, on Postgres) until the batch commits, so an
+    update or delete of one of them made while the batch runs waits for it, instead of
+    being undone by the batch's later statements (SQLite has one writer: no lock needed)."""
     query = sa.select(column).where(*where).order_by(column).limit(batch_size)
     if last is not None:
         query = query.where(column > last)
+    if lock:
+        query = query.with_for_update(read=True)
     return list(conn.execute(query).scalars())
 
 
@@ -128,7 +133,8 @@ def consensus_artifacts_to_runs(conn: sa.Connection,
     a = artifacts.c
     last = None
     while True:
-        keys = _keyset(conn, a.id, last, batch_size)
+        # Locked: the batch reads these rows again in three more statements.
+        keys = _keyset(conn, a.id, last, batch_size, lock=not broken("unlocked-batch"))
         if not keys:
             return
         low, high = keys[0], keys[-1]

@@ -98,8 +98,10 @@ def update_artifact(conn: sa.Connection, key: Key, changes: Mapping[str, Any]) -
     """Content is the agent's own; a synthesis change applies to the whole stage. An
     artifact that does not exist is not updated, and neither is its stage."""
     spec_id, stage, agent = _key(key)
-    if conn.execute(sa.select(artifacts.c.id)
-                    .where(_artifact_where(spec_id, stage, agent))).first() is None:
+    # Locked first: a backfill batch copying this row holds it (FOR SHARE) until it
+    # commits, so the run it creates is there to be read below, not missed and left stale.
+    if conn.execute(sa.select(artifacts.c.id).where(_artifact_where(spec_id, stage, agent))
+                    .with_for_update()).first() is None:
         return
     run_id = _run_id(conn, spec_id, stage)  # None until the backfill reaches this stage
     if "content" in changes:

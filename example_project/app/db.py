@@ -18,9 +18,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 #   update-old-only     a product update reaches `products` only
 #   keep-junction       deleting a collection leaves its project_collections row behind
 #   bio-null-as-empty   the character export writes a missing bio as ""
+#   unlocked-batch      the consensus backfill does not lock the page it copies (a race
+#                       only `backfill_races_live_writes` sees, on Postgres)
 # Several at once: DUALWRITE_EXAMPLE_BROKEN=truncate,keep-junction; all of them: all.
 BROKEN_ENV = "DUALWRITE_EXAMPLE_BROKEN"
-BUGS = ("truncate", "update-old-only", "keep-junction", "bio-null-as-empty")
+BUGS = ("truncate", "update-old-only", "keep-junction", "bio-null-as-empty", "unlocked-batch")
 
 
 def broken(bug: str) -> bool:

@@ -41,14 +41,16 @@ class Model:
         self._stored: dict[Any, dict[str, Any]] | None = None  # as loaded, until a change
 
     # --- what the application did ------------------------------------------------------
-    def start(self, conn: sa.Connection) -> None:
-        """The pre-existing rows, as the database holds them, and the model's table."""
+    def start(self, conn: sa.Connection, create: bool = True) -> None:
+        """The pre-existing rows, as the database holds them, and the model's table
+        (`create=False`: it is there already, on a connection kept between examples)."""
         typed = self.harness.table(self.harness.spec.old_table or "")
         for r in conn.execute(sa.select(*(typed.c[f] for f in self.fields))).mappings():
             key = self.harness.key_of(r)
             self.rows[key] = dict(r)
             self._touch(key, "pre-existing row")
-        self.table.create(conn)
+        if create:
+            self.table.create(conn)
 
     def wrote(self, row: Mapping[str, Any], step: str) -> None:
         key = self.harness.key_of(row)

@@ -48,6 +48,7 @@ ITEMS = (
     "read_path_matches",
     "contract_keeps_every_record",
     "cutover_keeps_every_record",
+    "backfill_races_live_writes",
 )
 
 
@@ -269,6 +270,9 @@ class DualWrite:
             names.append("contract_keeps_every_record")
         if self.cutover is not None:
             names.append("cutover_keeps_every_record")
+            # The whole timeline under live traffic: a backfill and writes to race it.
+            if self.backfill is not None and self.write is not None:
+                names.append("backfill_races_live_writes")
         return names
 
     def callable_name(self, attr: str) -> str:
