@@ -91,7 +91,10 @@ def main() -> None:
           f"load average at start {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="dw-spec-vs-") as tmp:
         project = Path(tmp) / "project"
-        shutil.copytree(PROJECTS[args.project], project, ignore=shutil.ignore_patterns(
+        # The older tree's copy: a newer project may use what the older plugin lacks (the
+        # products spec and its app are the same in both).
+        source = trees["base"] / PROJECTS[args.project].relative_to(ROOT)
+        shutil.copytree(source, project, ignore=shutil.ignore_patterns(
             ".hypothesis", "__pycache__", ".pytest_cache"))
         for r in range(args.rounds):
             for backend in backends:
