@@ -32,6 +32,8 @@ class Draws:
     _fresh_keys: SearchStrategy[Any] | None
     _chosen: SearchStrategy[set[str]] | None
     seen: Seen
+    # id(row strategy) -> (it, its changes strategy)
+    _changes: dict[int, tuple[SearchStrategy[Any], SearchStrategy[dict[str, Any]]]]
 
     if TYPE_CHECKING:
         def schema(self, index: int | None = None) -> Schema: ...
@@ -105,9 +107,14 @@ class Draws:
         if self._chosen is None:
             self._chosen = st.sets(st.sampled_from(columns), min_size=1) if columns \
                 else st.just(set())
-        return plain_map(st.tuples(full, self._chosen),
-                         lambda pair: {c: pair[0][c.lower()] for c in sorted(pair[1])
-                                       if c.lower() in pair[0]})
+        # One per row strategy, built once: a strategy built per step is validated per step.
+        found = self._changes.get(id(full))
+        if found is None or found[0] is not full:
+            found = self._changes[id(full)] = (full, plain_map(
+                st.tuples(full, self._chosen),
+                lambda pair: {c: pair[0][c.lower()] for c in sorted(pair[1])
+                              if c.lower() in pair[0]}))
+        return found[1]
 
     def key_move_strategy(self, keys: list[Any]) -> SearchStrategy[dict[str, Any]]:
         """`changes` that give a record another key: an existing key (refused, or a

@@ -89,6 +89,7 @@ class Harness(Draws, Verify):
         self._fresh_keys: SearchStrategy[Any] | None = None
         self._chosen: SearchStrategy[set[str]] | None = None
         self.seen = Seen()  # this example's values, for writes and updates to reuse
+        self._changes: dict[int, Any] = {}
         self._model_table: ModelTable | None = None
         self.bounds = Bounds()  # the run's limits: the session sets its own
 

@@ -31,7 +31,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..dualwrite.compare import Comparison, Projection, _casts, compare
+from ..dualwrite.compare import Comparison, Projection, compare
+from ..dualwrite.compare_plan import _casts
 
 SIDE = "dw_side"
 # Keys are spread over this many buckets within a range (an integer key's sub-ranges, else

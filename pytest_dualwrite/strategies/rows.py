@@ -32,10 +32,14 @@ class _Plan:
     columns: dict[str, SearchStrategy[Any]]
     fks: list[tuple[ForeignKey, tuple[str, ...]]] = field(default_factory=list)
     unique_sets: list[tuple[str, ...]] = field(default_factory=list)
+    # Built once (issue 16): a strategy built afresh per draw is validated afresh per draw.
+    _unique_by: tuple[Callable[[Row], Any], ...] | None = None
 
     def unique_by(self) -> tuple[Callable[[Row], Any], ...] | None:
-        fns = tuple(_unique_by(self.table, s, self.backend) for s in self.unique_sets)
-        return fns or None
+        if self._unique_by is None:
+            self._unique_by = tuple(_unique_by(self.table, s, self.backend)
+                                    for s in self.unique_sets)
+        return self._unique_by or None
 
     def fk_nullable(self, fk: ForeignKey) -> bool:
         return all(self.table.column(c).nullable for c in fk.columns)
