@@ -139,8 +139,13 @@ def test_planted_cutover_bug_is_caught(timeline: pytest.Pytester,
         operations = text.split("--- operations ---")[1].split("---")[0]
         rows = re.findall(r"^\s*\d+\.\s+(?:\{|(?:dual-write|cutover): write\()", operations,
                           flags=re.MULTILINE)
-        steps = re.findall(r"^\s*\d+\.\s+(?:dual-write: |cutover: |write cutover|"
-                           r"backfill batch|backfill abandoned|backfill finished)",
-                           operations, flags=re.MULTILINE)
+        # Issue 14's bound: at most 6 operations of the application. The backfill's own
+        # batches are counted apart: the shrinker sometimes keeps a redundant completed
+        # backfill before the cutover (two "batch 1 / finished" pairs), so they get a
+        # looser bound instead of hiding an operation count that grew.
+        ops = re.findall(r"^\s*\d+\.\s+(?:dual-write: |cutover: |write cutover)",
+                         operations, flags=re.MULTILINE)
+        steps = re.findall(r"^\s*\d+\.\s+(?:backfill batch|backfill abandoned|"
+                           r"backfill finished)", operations, flags=re.MULTILINE)
         assert 1 <= len(rows) <= 3, operations
-        assert len(steps) <= 6, operations
+        assert len(ops) <= 6 and len(ops) + len(steps) <= 10, operations
