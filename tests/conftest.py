@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,20 +43,14 @@ def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def pg_engine() -> Iterator[sa.Engine]:
-    """A fresh, uniquely named Postgres database, dropped afterwards.
-
-    Skips only when no URL is set; CI sets one and fails the run on any postgres skip.
-    """
-    url = postgres_url()
-    if not url:
-        pytest.skip(f"postgres: {PG_URL_ENV} is not set")
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"dualwrite_unit_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def fresh_postgres_database(prefix: str = "dualwrite_unit") -> Iterator[sa.Engine]:
+    """A fresh, uniquely named Postgres database (`<prefix>_...`), dropped afterwards."""
+    admin = sa.create_engine(need_postgres(), isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = sa.create_engine(sa.make_url(url).set(database=name))
+    engine = sa.create_engine(admin.url.set(database=name))
     try:
         yield engine
     finally:
@@ -63,6 +58,16 @@ def pg_engine() -> Iterator[sa.Engine]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[sa.Engine]:
+    """A fresh Postgres database for one test.
+
+    Skips only when no URL is set; CI sets one and fails the run on any postgres skip.
+    """
+    with fresh_postgres_database() as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

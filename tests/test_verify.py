@@ -14,7 +14,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import jsonschema
@@ -26,7 +26,7 @@ from pytest_dualwrite.live.cli import progress_line
 from pytest_dualwrite.live.run import Progress
 from pytest_dualwrite.report import REPORT_SCHEMA
 
-from .conftest import need_postgres
+from .conftest import fresh_postgres_database
 
 SPECS = """
 from pytest_dualwrite import DualWrite
@@ -104,22 +104,9 @@ PLANTED = {
 }
 
 
-@contextmanager
-def postgres_database() -> Iterator[sa.Engine]:
+def postgres_database() -> AbstractContextManager[sa.Engine]:
     """A fresh Postgres database (named dualwrite_verify_...), dropped afterwards."""
-    server = sa.make_url(need_postgres())
-    name = f"dualwrite_verify_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = sa.create_engine(server.set(database=name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    return fresh_postgres_database("dualwrite_verify")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
