@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..dualwrite.spec import DualWrite
 from ..errors import ConfigError, SpecError
+from .run import verifiable
 
 
 def _package_root(path: Path) -> tuple[Path, str]:
@@ -60,11 +61,5 @@ def load_spec(target: str) -> tuple[DualWrite, str]:
         known = ", ".join(sorted(specs)) or "none"
         raise SpecError(f"{path_text}: no DualWrite spec named {name!r} (specs there: {known})")
     spec.name = spec.name or name
-    spec.check()
-    if spec.new_is_callable:
-        raise SpecError(
-            f"{spec.where}: new={spec.new_label} is a callable: its rows come "
-            "from Python, not from a table or SELECT, so they cannot be compared "
-            "inside the database; verify needs new= as a table name or a SELECT"
-        )
+    verifiable(spec)
     return spec, f"{path_text}::{name}"

@@ -102,7 +102,8 @@ class VerifyResult:
             )
 
 
-def _verifiable(spec: DualWrite) -> None:
+def verifiable(spec: DualWrite) -> None:
+    """Refuse, in one line, a spec whose sides cannot both be read in the database."""
     spec.check()
     if spec.new_is_callable:
         raise SpecError(
@@ -223,7 +224,7 @@ def dualwrite_verify(
     there. `on_chunk` hears the progress after each range (before it is saved, so a
     failure it raises loses that range, as a kill would).
     """
-    _verifiable(spec)
+    verifiable(spec)
     limits = limits or Limits()
     sides = Sides(spec)
     key, names = spec.old_keys, sides.names
