@@ -3,7 +3,7 @@ outputs, composite natural key) with 13 mistakes real teams make. Each is caught
 backends with a counterexample of at most 3 rows; the correct code passes.
 
 One seed here, to keep CI's time sane; benchmarks/planted_bugs_18.py runs each bug with
-several seeds and RESULTS.md keeps the table ("#18 planted bugs").
+several seeds and benchmarks/RESULTS.md keeps the table ("#18 planted bugs").
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ SHOWN = {
 }
 # Missed on both backends at the default example count with seeds 1 and 2: it needs a
 # project and name in two runs, which the generator makes in 3% of examples of this table
-# (measured over 500); RESULTS.md, "#18 planted bugs", has the table over seeds.
+# (measured over 500); benchmarks/RESULTS.md, "#18 planted bugs", has the table over seeds.
 NEEDS_COLLISIONS = {"read_ignores_run_no"}
 MAX_ROWS = 3
 MAX_OPS = 6

@@ -202,7 +202,9 @@ def backfill(conn: sa.Connection) -> Iterator[int]:
                 query = query.where(sa.tuple_(a.project, a.run_no) > sa.tuple_(*last[:2]))
             else:
                 query = query.where(sa.tuple_(a.project, a.run_no, a.name) > sa.tuple_(*last))
-        page = [tuple(r) for r in conn.execute(query.limit(BATCH))]
+        # FOR SHARE (nothing on SQLite): an application update of a row in the page
+        # waits for this batch, so the copy is never older than what it then writes.
+        page = [tuple(r) for r in conn.execute(query.limit(BATCH).with_for_update(read=True))]
         if not page:
             return
         for key in page:
