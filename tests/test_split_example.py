@@ -35,10 +35,10 @@ ITEM = {
 SEED = 2
 # What the story must show, where the bug is one the story has its own words for.
 SHOWN = {
-    "delete_parent_only": "outputs: 1 row(s) that no row of ",
-    "delete_keeps_parent": "runs: 1 row(s) that no row of ",
-    "nfc_on_copy": "(equal after NFC normalization)",
-    "sql_null_as_json": "meta: artifacts SQL NULL != new JSON null",
+    "delete_parent_only": r"outputs: \d row\(s\) that no row of ",
+    "delete_keeps_parent": r"runs: \d row\(s\) that no row of ",
+    "nfc_on_copy": re.escape("(equal after NFC normalization)"),
+    "sql_null_as_json": re.escape("meta: artifacts SQL NULL != new JSON null"),
 }
 # Missed on both backends at the default example count with seeds 1 and 2: it needs a
 # project and name in two runs, which the generator makes in 3% of examples of this table
@@ -116,7 +116,7 @@ def test_each_planted_bug_is_caught_with_a_small_counterexample(
         rows, ops = counterexample_size(counterexample)
         assert rows <= MAX_ROWS and ops <= MAX_OPS, counterexample["operations"]
     if bug in SHOWN:
-        assert SHOWN[bug] in result.stdout.str()
+        assert re.search(SHOWN[bug], result.stdout.str()), result.stdout.str()
 
 
 @pytest.mark.parametrize("backend", _backends())
