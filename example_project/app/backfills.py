@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import catalog, research
+from . import catalog, links, research
 from .consensus import artifacts, outputs, runs
 from .db import broken, pages, upsert, upsert_from_select
 from .legacy import products
@@ -151,4 +151,39 @@ def consensus_artifacts_to_runs(conn: sa.Connection,
             .where(a.id.between(low, high)),
             key=["run_id", "agent"], update=[])
         last = high
+        yield len(keys)
+
+
+# --- short_links -> redirects (scenario 6) -------------------------------------------------------
+
+def short_links_to_redirects(conn: sa.Connection,
+                             batch_size: int = BATCH_SIZE) -> Iterator[int]:
+    """Copies the links `redirects` lacks; one that is there already came from the dual
+    write's mirror, or after the cutover from the service itself, and is newer: kept.
+
+    One statement per batch copies the page and locks the rows it reads (FOR SHARE, in
+    the same SELECT): an update or delete in flight on one of them commits first, and the
+    copy reads what it left. "Lacks" is decided by the insert itself (ON CONFLICT DO
+    NOTHING), at the moment it writes. `DUALWRITE_EXAMPLE_BROKEN=not-exists-copy` decides
+    it the way many backfills do, `WHERE NOT EXISTS (SELECT 1 FROM redirects ...)`: the
+    same rows on one connection, but NOT EXISTS looks at the table as it was when the
+    statement started. A dual-write update of a link that commits while the batch waits
+    for that link's lock has mirrored it into `redirects` meanwhile; the batch, sure it is
+    missing, inserts it again and fails on the primary key (the lock does not help: it
+    is on `short_links`, the check is on `redirects`).
+    """
+    s, r = links.short_links.c, links.redirects.c
+    last = None
+    while True:
+        keys = _keyset(conn, s.slug, last, batch_size)  # the page's bounds; the copy locks
+        if not keys:
+            return
+        page = links.copy_select(s.slug.between(keys[0], keys[-1])).with_for_update(read=True)
+        if broken("not-exists-copy"):
+            missing = page.where(~sa.exists().where(r.slug == s.slug))
+            conn.execute(sa.insert(links.redirects).from_select(links.COPIED, missing))
+        else:
+            upsert_from_select(conn, links.redirects, links.COPIED, page, key=["slug"],
+                               update=[])
+        last = keys[-1]
         yield len(keys)

@@ -20,9 +20,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 #   bio-null-as-empty   the character export writes a missing bio as ""
 #   unlocked-batch      the consensus backfill does not lock the page it copies (a race
 #                       only `backfill_races_live_writes` sees, on Postgres)
+#   not-exists-copy     the short links backfill copies what `redirects` lacks by
+#                       WHERE NOT EXISTS instead of ON CONFLICT DO NOTHING (a race too)
 # Several at once: DUALWRITE_EXAMPLE_BROKEN=truncate,keep-junction; all of them: all.
 BROKEN_ENV = "DUALWRITE_EXAMPLE_BROKEN"
-BUGS = ("truncate", "update-old-only", "keep-junction", "bio-null-as-empty", "unlocked-batch")
+BUGS = ("truncate", "update-old-only", "keep-junction", "bio-null-as-empty", "unlocked-batch",
+        "not-exists-copy")
 
 
 def broken(bug: str) -> bool:

@@ -197,6 +197,29 @@ class CharacterExport(Base):
     exported_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default=NOW)
 
 
+# --- scenario 6: short links -> redirects (014-015) ----------------------------------------------
+
+class ShortLink(Base):
+    """The link shortener's table; `redirects` takes over (app/links.py)."""
+
+    __tablename__ = "short_links"
+
+    slug: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    target_url: Mapped[str] = mapped_column(sa.Text)
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    clicks: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
+
+
+class Redirect(Base):
+    __tablename__ = "redirects"
+
+    slug: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    destination: Mapped[str] = mapped_column(sa.Text)
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    hits: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
+    status_code: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("301"))
+
+
 def table(name: str) -> sa.Table:
     """A model's Core `Table`, for the repositories' SQLAlchemy Core statements."""
     return Base.metadata.tables[name]
