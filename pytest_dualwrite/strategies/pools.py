@@ -58,10 +58,7 @@ def _row(
     out: dict[str, Any] = {}
     source: dict[str, Any] | None = None
     for name, strategy in columns.items():
-        # The branch is drawn even for the first row, where it can copy nothing: the same
-        # draws with or without earlier rows, so when the shrinker deletes a row the rows
-        # after it keep their choices lined up.
-        if name in shared and draw(st.integers(0, REUSE)) == REUSE and earlier:
+        if name in shared and earlier and draw(st.integers(0, REUSE)) == REUSE:
             if source is None:
                 # Counted from the latest, so removing an earlier row keeps the choice
                 # pointing at a near one and the shrink can be kept; drawn at the first
