@@ -11,8 +11,9 @@ directly: a branch, then one integer or one string. A timestamp is 2-4 choices, 
 Shrinking is kept: every choice shrinks toward 0, "" or False, branch 0 of `Branches` is
 the plain value, and the mappings send 0 to the simplest value (2000-01-01 at midnight,
 0, ''). The module uses `SearchStrategy.do_draw(data)` and `ConjectureData.draw_integer
-/ draw_string / draw_boolean / draw_bytes`, hypothesis' choice-sequence API (pyproject
-sets the floor to a version that has it).
+/ draw_string / draw_boolean / draw_bytes`, hypothesis' choice-sequence API, internal
+and changed across 6.x (`draw_bytes` took one size before min and max): pyproject's floor
+is the version this was written and tested against.
 """
 
 from __future__ import annotations
