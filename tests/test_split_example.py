@@ -43,10 +43,9 @@ SHOWN = {
     "nfc_on_copy": re.escape("(equal after NFC normalization)"),
     "sql_null_as_json": re.escape("meta: artifacts SQL NULL != new JSON null"),
 }
-# Missed on both backends at the default example count with seeds 1 and 2: it needs a
-# project and name in two runs, which the generator makes in 3% of examples of this table
-# (measured over 500); benchmarks/RESULTS.md, "#18 planted bugs", has the table over seeds.
-NEEDS_COLLISIONS = {"read_ignores_run_no"}
+# Bugs still expected to be missed (a strict xfail each): none since composite keys collide
+# on every column (issue 18; benchmarks/RESULTS.md, "#18 five seeds": 5 of 5 seeds each).
+NEEDS_COLLISIONS: set[str] = set()
 MAX_ROWS = 3
 MAX_OPS = 6
 

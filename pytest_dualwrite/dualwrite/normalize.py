@@ -28,6 +28,13 @@ def _datetime(value: Any) -> Any:
     return value
 
 
+def _not_json(name: str) -> Any:
+    """`NaN`, `Infinity`: Python's json reads them, JSON has none. A JSON column's string
+    'NaN' (already decoded by an ORM) would become float('nan'), unequal to itself, and
+    equal values would be reported as different; left as the string, they compare."""
+    raise ValueError(name)
+
+
 def normalize(value: Any, column_type: ColumnType) -> Any:
     if value is None:
         return None
@@ -53,7 +60,7 @@ def normalize(value: Any, column_type: ColumnType) -> Any:
             return value
     if family == "json" and isinstance(value, str):
         try:
-            return json.loads(value)
+            return json.loads(value, parse_constant=_not_json)
         except ValueError:
             return value
     if family in ("numeric", "float") and isinstance(value, int | float | Decimal | str):
