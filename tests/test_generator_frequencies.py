@@ -51,19 +51,24 @@ def _shares(tables: dict[str, list[dict[str, Any]]]) -> set[str]:
     return shared
 
 
+# Generation only (nothing to shrink, no database of examples): each test counts what
+# EXAMPLES fresh draws contain.
+MEASURE = settings(
+    max_examples=EXAMPLES,
+    phases=[Phase.generate],
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_the_generator_collides_and_is_hostile_by_design(backend: str) -> None:
     schema = from_sql_text(SQL, "postgres")
     strategy = rows_for_tables(schema, ["projects", "artifacts"], backend=backend)
     counts: Counter[str] = Counter()
 
-    @settings(
-        max_examples=EXAMPLES,
-        phases=[Phase.generate],
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @MEASURE
     @given(st.data())
     def measure(data: st.DataObject) -> None:
         rows = data.draw(strategy)
@@ -134,13 +139,7 @@ def test_rows_differ_in_one_key_column_only_for_every_column(backend: str) -> No
     strategy = rows_for_tables(schema, ["artifacts"], backend=backend)
     counts: Counter[str] = Counter()
 
-    @settings(
-        max_examples=EXAMPLES,
-        phases=[Phase.generate],
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @MEASURE
     @given(st.data())
     def measure(data: st.DataObject) -> None:
         generated = data.draw(strategy)["artifacts"]
