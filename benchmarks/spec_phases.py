@@ -128,28 +128,13 @@ class PhaseSampler:
                 return "user's SQL", ""
             if kind in ("hyp", "draw"):
                 drawing = any(k == "draw" for k, _ in kinds)
-                if not drawing:
-                    return "hypothesis own", ""
-                return "row generation", self._drawer(kinds)
-            if kind == "row generation":
-                return kind, self._drawer(kinds)
+                return ("row generation" if drawing else "hypothesis own"), ""
             if kind == "ours":
                 return "our other", f"{Path(f.f_code.co_filename).stem}.{f.f_code.co_qualname}"
             if kind == "pytest":
                 return "pytest/other", ""
             return kind, ""
         return "pytest/other", ""
-
-    @staticmethod
-    def _drawer(kinds: list[tuple[str, FrameType]]) -> str:
-        """The outermost of our frames in the draw: which of our strategies it is for."""
-        ours = [f for k, f in kinds if k in ("row generation", "ours", "checkout", "compare")]
-        drawing = [f for f in ours if f.f_code.co_name not in ("run", "body", "test")]
-        f = next((f for f in reversed(drawing) if "/strategies/" in f.f_code.co_filename
-                  or "draws" in f.f_code.co_filename or "seen" in f.f_code.co_filename),
-                 drawing[-1] if drawing else None)
-        return "gen " + (f"{Path(f.f_code.co_filename).stem}.{f.f_code.co_qualname}"
-                         if f is not None else "(hypothesis: rule and step choice)")
 
     def _tick(self, _signum: int, frame: FrameType | None) -> None:
         if not self.active:
@@ -272,11 +257,8 @@ def main() -> None:
         print(f"{phase:18} {s / total:7.1%} {1000 * s / n:11.3f}")
     print(f"{'all':18} {1:7.1%} {1000 * total / n:11.3f}")
     print("top of 'our other':")
-    for name, s in [kv for kv in result["other"] if not kv[0].startswith("gen ")][:6]:
+    for name, s in result["other"][:6]:
         print(f"  {name:50} {s / total:6.1%}")
-    print("top of 'row generation' (by the outermost of our frames drawing):")
-    for name, s in [kv for kv in result["other"] if kv[0].startswith("gen ")][:8]:
-        print(f"  {name[4:]:50} {s / total:6.1%}")
 
 
 if __name__ == "__main__":

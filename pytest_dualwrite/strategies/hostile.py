@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import string
 import unicodedata
-from functools import lru_cache
 
+from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from .flat import Apply, Branches, Chars, Pick
+from ..plain_map import plain_map
 
 # Each changes under NFC: a decomposed accent, a Hangul syllable as jamo, and singletons
 # (ANGSTROM SIGN, OHM SIGN, KELVIN SIGN) that NFC replaces even alone, so a VARCHAR(1)
@@ -66,37 +66,37 @@ LOOK_ALIKES = ("\u0430", "\u0435", "\u043e", "\u03bf", "\u0131", "\uff21", "a", 
 # Words that mean "no value" to a person or a parser, and the empty string.
 NOTHING_WORDS = ("NULL", "null", "", "None", "\\N", "nil", "undefined")
 
-_WORD = string.ascii_letters + string.digits
-_word = Chars(_WORD, 0, 4)
-# At an edge of the `edged` class: each space-like piece, leading or trailing.
-_SURE = tuple((piece, at_end) for at_end in (True, False) for piece in EDGE_SPACES)
-_EDGE_CHARS = "".join(sorted({c for piece in EDGE_SPACES for c in piece}))
+_word = st.text(alphabet=string.ascii_letters + string.digits, max_size=4)
+_look_alike_word = plain_map(
+    st.lists(st.sampled_from(LOOK_ALIKES), min_size=1, max_size=4), "".join
+)
 
 
-def hostile_branches(cap: int) -> tuple[SearchStrategy[str], ...]:
-    """The five classes, each a few choices (see `flat`): a piece, then a short word.
-    The hostile part comes first, so that a short limit cuts the ordinary part."""
-
-    def cut(piece: str, word: str) -> str:
-        return (piece + word)[:cap]
-
-    decomposed = Apply(cut, Pick(DECOMPOSED), _word)
-    non_bmp = Apply(cut, Pick(NON_BMP), _word)
-    # Leading, trailing or both: at least one space-like character at an edge; the body
-    # a word that may hold look-alikes.
-    edged = Apply(lambda lead, body, trail, sure: _edge((lead, body, trail, *sure), cap),
-                  Chars(_EDGE_CHARS, 0, 3), Chars(_WORD + "".join(LOOK_ALIKES), 0, 4),
-                  Chars(_EDGE_CHARS, 0, 3), Pick(_SURE))
-    nothing = Pick(tuple(dict.fromkeys(w[:cap] for w in NOTHING_WORDS)))
-    look = Apply(cut, Chars("".join(LOOK_ALIKES), 1, 4), _word)
-    return (decomposed, non_bmp, edged, nothing, look)
+def _spaces(min_size: int) -> SearchStrategy[str]:
+    return plain_map(st.lists(st.sampled_from(EDGE_SPACES), min_size=min_size, max_size=3), "".join)
 
 
-@lru_cache(maxsize=256)
 def hostile_text(cap: int) -> SearchStrategy[str]:
-    """Strings up to `cap` characters that each hold one hostile class, each class as
-    likely (built once per `cap`)."""
-    return Branches(*hostile_branches(cap))
+    """Strings up to `cap` characters that each hold one hostile class, the hostile part
+    first so that a short limit cuts the ordinary part, not the point of the string."""
+    decomposed = plain_map(
+        st.tuples(st.sampled_from(DECOMPOSED), _word), lambda t: (t[0] + t[1])[:cap]
+    )
+    non_bmp = plain_map(st.tuples(st.sampled_from(NON_BMP), _word), lambda t: (t[0] + t[1])[:cap])
+    # Leading, trailing or both: at least one space-like character at an edge.
+    edged = plain_map(
+        st.tuples(
+            _spaces(0),
+            _word | _look_alike_word,
+            _spaces(0),
+            st.sampled_from(EDGE_SPACES),
+            st.booleans(),
+        ),
+        lambda t: _edge(t, cap),
+    )
+    nothing = plain_map(st.sampled_from(NOTHING_WORDS), lambda s: s[:cap])
+    look = plain_map(st.tuples(_look_alike_word, _word), lambda t: (t[0] + t[1])[:cap])
+    return st.one_of(decomposed, non_bmp, edged, nothing, look)
 
 
 def _edge(parts: tuple[str, str, str, str, bool], cap: int) -> str:

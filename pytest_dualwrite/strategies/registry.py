@@ -15,16 +15,16 @@ from hypothesis.strategies import SearchStrategy
 
 from ..errors import SpecError
 from ..schema.model import FAMILIES, Column
-from .flat import nullable
 from .structured import array, json_values
 from .text import _binary, _text_for
 from .values import (
-    _dates,
+    MAX_DATETIME,
+    MAX_INTERVAL,
+    MIN_DATETIME,
     _decimals,
     _enum,
     _floats,
     _integers,
-    _intervals,
     _times,
     _timestamps,
 )
@@ -39,10 +39,10 @@ _REGISTRY: dict[str, Factory] = {
     "boolean": lambda c, b: st.booleans(),
     "string": _text_for,
     "binary": _binary,
-    "date": _dates,
+    "date": lambda c, b: st.dates(MIN_DATETIME.date(), MAX_DATETIME.date()),
     "time": _times,
     "timestamp": _timestamps,
-    "interval": _intervals,
+    "interval": lambda c, b: st.timedeltas(-MAX_INTERVAL, MAX_INTERVAL),
     "uuid": lambda c, b: st.uuids(),
     "json": lambda c, b: json_values(),
     "enum": _enum,
@@ -86,15 +86,9 @@ def _unresolvable(table_name: str | None, column: Column, why: str) -> SpecError
         f"register_type_strategy({column.type.family!r}, factory)")
 
 
-# (factory, column, backend) -> strategy: a spec builds the same columns' strategies for
-# every table plan and write strategy; building the text one afresh cost ~1 ms each.
-_BUILT: dict[tuple[Any, Column, str], SearchStrategy[Any]] = {}
-
-
 def from_column(column: Column, *, backend: str = "sqlite",
                 table_name: str | None = None) -> SearchStrategy[Any]:
-    """Values `backend` stores unchanged in `column`; `None` too when it is nullable
-    (one branch more, or half the values: see `flat.nullable`).
+    """Values `backend` stores unchanged in `column`; `None` too when it is nullable.
 
     `table_name` only names the column in the error raised for a type without a strategy.
     """
@@ -104,22 +98,11 @@ def from_column(column: Column, *, backend: str = "sqlite",
         raise _unresolvable(table_name, column, f"no strategy for type family "
                                                 f"{column.type.family!r}")
     try:
-        return _BUILT[(factory, column, backend)]
-    except (KeyError, TypeError):  # not built yet, or a column that cannot be a key
-        pass
-    try:
         strategy = factory(column, backend)
     except (SpecError, InvalidArgument) as exc:
         raise _unresolvable(table_name, column, str(exc)) from None
     if not isinstance(strategy, SearchStrategy):
         raise InvalidArgument(f"the strategy factory for {column.type.family!r} returned "
                               f"{strategy!r}, not a SearchStrategy")
-    built = nullable(strategy) if column.nullable else strategy
-    try:
-        if len(_BUILT) > 4096:
-            _BUILT.clear()
-        _BUILT[(factory, column, backend)] = built
-    except TypeError:
-        pass
-    return built
+    return st.none() | strategy if column.nullable else strategy
 

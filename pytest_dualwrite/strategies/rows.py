@@ -156,9 +156,7 @@ def _draw_rows(draw: st.DrawFn, plan: _Plan, parents: Mapping[str, list[Row]],
     fresh_fks = {"\x00fk:" + ",".join(fk.columns) for fk, _ in plan.fks
                  if any(set(k) <= set(fk.columns) for k in keys_by_column)}
     shared = [c for c in may_repeat(columns, keys_by_column) if c not in fresh_fks]
-    element = reusing(columns, shared)
-    if outside:  # FK pseudo-columns to unpack (else the row is in table order already)
-        element = plain_map(element, lambda r: _spread_fks(r, order))
+    element = plain_map(reusing(columns, shared), lambda r: _spread_fks(r, order))
     # Self-FK columns are filled in after the list is drawn, from the rows before them;
     # a self-FK column that is also part of a unique key may then repeat a value.
     # Half the lists have two rows at least: a collision needs two rows, and hypothesis
