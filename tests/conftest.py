@@ -77,35 +77,6 @@ def any_engine(request: pytest.FixtureRequest) -> sa.Engine:
     return request.getfixturevalue(name)
 
 
-# The tests that take minutes (each runs hypothesis in a pytester subprocess), slowest
-# first. They are collected first, so that with `-n 2` (and `--maxschedchunk=1`, in
-# pyproject) both workers start on them and the run ends on short tests, instead of one
-# worker taking a planted-bug run at the end while the other waits (a longest-first
-# schedule). Order only: every test still runs.
-SLOWEST_FIRST = (
-    "tests/test_split_example.py::test_the_correct_code_passes_every_item",
-    "tests/test_split_example.py::test_each_planted_bug_is_caught",
-    "tests/test_timeline.py::test_planted_cutover_bug_is_caught",
-    "tests/test_spec_checks.py::test_a_key_move_is_a_step_of_its_own",
-    "tests/test_timeline.py::test_correct_timeline_passes_200_examples",
-    "tests/test_spec_checks.py::test_planted_bug_is_caught",
-    "tests/test_races.py::test_planted_race_is_caught",
-    "tests/test_spec_checks.py::test_correct_migration_passes_everything",
-    "tests/test_spec_checks.py::test_a_refused_write_is_undone_whole",
-    "tests/test_fixtures.py::test_hand_written_tests_use_the_fixtures",
-    "tests/test_races.py::test_correct_backfill_passes_on_postgres",
-)
-
-
-def _slowness_rank(item: pytest.Item) -> int:
-    return next((rank for rank, prefix in enumerate(SLOWEST_FIRST)
-                 if item.nodeid.startswith(prefix)), len(SLOWEST_FIRST))
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=_slowness_rank)  # stable: the rest keep pytest's order
-
-
 EXAMPLES = Path(__file__).parent / "examples"
 # The examples are users' projects, copied into pytester runs; collecting them here would
 # import each one's modules (two `catalog.py`) into this session.
