@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 
 BUGS = ("delete_parent_only", "delete_keeps_parent", "update_moves_child",
         "read_ignores_run_no", "keyset_prefix", "tz_dropped", "nfc_on_copy", "trim_on_copy",
@@ -102,14 +102,27 @@ def _run_id(conn: sa.Connection, project: str, run_no: int) -> int | None:
 
 
 def _ensure_run(conn: sa.Connection, project: str, run_no: int) -> int:
-    run_id = _run_id(conn, project, run_no)
-    if run_id is None:
-        run_id = conn.execute(sa.insert(runs).values(project=project, run_no=run_no)
-                              .returning(runs.c.run_id)).scalar_one()
-    return run_id
+    """Get or create the run, safe against the other connection doing the same: a
+    concurrent insert of the run wins and ours does nothing (a plain SELECT-then-INSERT
+    raised a unique violation in the backfill, found by backfill_races_live_writes), and
+    the share lock makes a concurrent drop of the run wait for our commit. A run dropped
+    between our insert and our lock is made again."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for _ in range(3):
+        conn.execute(dialect.insert(runs).values(project=project, run_no=run_no)
+                     .on_conflict_do_nothing(index_elements=["project", "run_no"]))
+        run_id = conn.execute(sa.select(runs.c.run_id).where(
+            runs.c.project == project, runs.c.run_no == run_no)
+            .with_for_update(read=True)).scalar()
+        if run_id is not None:
+            return int(run_id)
+    raise RuntimeError(f"run {(project, run_no)!r} keeps being dropped")
 
 
 def _drop_run_if_empty(conn: sa.Connection, run_id: int) -> None:
+    # The run locked first: a backfill that holds it (copying an output into it) makes
+    # this wait, and the emptiness check then sees that output.
+    conn.execute(sa.select(runs.c.run_id).where(runs.c.run_id == run_id).with_for_update())
     if conn.execute(sa.select(outputs.c.name).where(outputs.c.run_id == run_id)
                     .limit(1)).first() is None:
         conn.execute(sa.delete(runs).where(runs.c.run_id == run_id))
