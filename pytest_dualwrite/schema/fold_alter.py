@@ -12,8 +12,9 @@ from sqlglot import exp
 
 from .fold_create import _CreateFold
 from .fold_state import _name, _Table, _table_name
+from .fragments import columns_of_sql, entry_expression, rename_column_sql
 from .model import Column, Index
-from .types import columns_of_sql, entry_expression, from_sqlglot, rename_column_sql
+from .types import from_sqlglot
 
 
 class _AlterFold(_CreateFold):

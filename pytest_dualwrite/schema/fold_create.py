@@ -13,16 +13,15 @@ from operator import attrgetter
 from sqlglot import exp
 
 from .fold_state import _FoldState, _ident, _name, _Table, _table_name
-from .model import Check, Column, ColumnType, ForeignKey, Index, Unique
-from .types import (
-    SERIAL_TYPES,
+from .fragments import (
     canonical_default,
     canonical_sql,
     columns_of_sql,
-    from_sqlglot,
     index_entry,
     is_sequence_default,
 )
+from .model import Check, Column, ColumnType, ForeignKey, Index, Unique
+from .types import SERIAL_TYPES, from_sqlglot
 
 _NAME = attrgetter("name")
 _PK_NAME = attrgetter("pk_name")
