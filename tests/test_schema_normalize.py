@@ -14,17 +14,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlglot import exp
 
 from pytest_dualwrite.schema.diff import diff
+from pytest_dualwrite.schema.fragments import canonical_default, canonical_sql
 from pytest_dualwrite.schema.from_database import from_database
 from pytest_dualwrite.schema.from_models import from_models
 from pytest_dualwrite.schema.from_sql import from_sql_text
 from pytest_dualwrite.schema.model import ColumnType
-from pytest_dualwrite.schema.types import (
-    canonical_default,
-    canonical_sql,
-    from_sqlalchemy,
-    from_sqlglot,
-    from_type_text,
-)
+from pytest_dualwrite.schema.types import from_sqlalchemy, from_sqlglot, from_type_text
 
 STRING = ColumnType("string")
 BOOL = ColumnType("boolean")

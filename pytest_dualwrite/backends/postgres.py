@@ -13,56 +13,25 @@ its transaction back, so the copy is still in its starting state.
 
 from __future__ import annotations
 
-import re
-import select
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from ..errors import BackendError, ConfigError
-from ..secrets import mask, remember, remember_text
+from ..errors import BackendError
 from . import role as roles
 from .base import NAME_PREFIX, Backend, Database, worker_id
 from .cleanup import Leftovers, classify, drop_in_parallel, started
+from .postgres_url import parse_url as parse_url  # re-exported
+from .postgres_url import shown  # used here, and still importable from here
+from .postgres_workspace import _may_be_gone, _read_sequences, _Workspace
 from .scratch import Scratch
 
 # Drivers that take libpq's `application_name`: every connection the plugin opens then
 # shows in pg_stat_activity as `pytest-dualwrite <run> <worker>`.
 _NAMED_DRIVERS = ("psycopg", "psycopg2", "pg8000")
-
-
-def parse_url(raw: str, where: str = "postgres url") -> URL:
-    """Read a user's URL, defaulting the driver to psycopg 3; errors name the setting."""
-    remember_text(raw)
-    try:
-        url = sa.make_url(raw.strip())
-    except Exception:
-        # mask knows URLs and `password=`; a scheme-less `user:pw@host`: hide all before `@`.
-        text = mask(raw) if "://" in raw else mask(re.sub(r"^[^@]*@", "***@", raw))
-        raise ConfigError(f"{where}: {text!r} is not a database URL "
-                          "(expected postgresql://user:password@host:5432/dbname)") from None
-    remember(url.password if isinstance(url.password, str) else None)
-    for key, value in url.query.items():
-        if "password" in key.lower():
-            for one in (value,) if isinstance(value, str) else value:
-                remember(one)
-    backend = url.get_backend_name()
-    if backend in ("postgres", "postgresql"):
-        driver = url.get_driver_name() if "+" in url.drivername else "psycopg"
-        url = url.set(drivername=f"postgresql+{driver}")
-    else:
-        raise ConfigError(f"{where}: {mask(raw)!r} is not a Postgres URL "
-                          f"(scheme {url.drivername!r}; expected postgresql://...)")
-    return url
-
-
-def shown(url: URL) -> str:
-    """The URL as the plugin prints it: no password, in the userinfo or the query."""
-    return mask(url.render_as_string(hide_password=True))
 
 
 def _literal(text: str) -> str:
@@ -72,82 +41,6 @@ def _literal(text: str) -> str:
 def _quote(name: str) -> str:
     # Our own generated names only; still quoted the way Postgres wants identifiers.
     return '"' + name.replace('"', '""') + '"'
-
-
-@dataclass
-class _Workspace:
-    """A kept copy of a template with one open connection, reused by every checkout."""
-
-    database: Database
-    connection: sa.Connection
-    sequences: list[tuple[str, int, bool]]
-
-    def begin(self) -> sa.RootTransaction:
-        """The example's transaction, on a connection that is alive now.
-
-        A session the server ended since the last example shows here and is replaced,
-        instead of failing the user's first query. An idle healthy session has nothing to
-        say, so only when its socket has something to read (the server's goodbye) is it
-        pinged: no round trip for the hundreds of examples where nothing happened.
-        """
-        conn = self.connection
-        if not conn.invalidated:
-            transaction = conn.begin()
-            if not _may_be_gone(conn):
-                return transaction
-            try:
-                conn.exec_driver_sql("SELECT 1")
-                return transaction
-            except sa.exc.DBAPIError as exc:
-                transaction.rollback()  # on an invalid connection: no round trip
-                if not exc.connection_invalidated:
-                    raise
-        elif conn.in_transaction():
-            conn.rollback()  # a body that lost the connection left its transaction open
-        # The next statement reconnects to the same database. The server rolled the lost
-        # session's transaction back; sequences it advanced stay advanced, so reset them.
-        self.restore_sequences()
-        transaction = conn.begin()
-        conn.exec_driver_sql("SELECT 1")
-        return transaction
-
-    def restore_sequences(self) -> None:
-        if not self.sequences:
-            return
-        calls = ", ".join(f"setval(CAST(:s{i} AS regclass), :v{i}, :c{i})"
-                          for i in range(len(self.sequences)))
-        params: dict[str, object] = {}
-        for i, (name, value, called) in enumerate(self.sequences):
-            params.update({f"s{i}": name, f"v{i}": value, f"c{i}": called})
-        self.connection.execute(sa.text(f"SELECT {calls}"), params)
-        self.connection.commit()
-
-
-def _may_be_gone(conn: sa.Connection) -> bool:
-    """Whether the server may have ended this idle session: its socket is readable (a
-    FATAL message, or end of file). Unknown drivers are always pinged."""
-    try:
-        fd = conn.connection.dbapi_connection.fileno()  # type: ignore[union-attr]
-        readable, _, _ = select.select([fd], [], [], 0)
-    except Exception:
-        return True
-    return bool(readable)
-
-
-def _read_sequences(conn: sa.Connection) -> list[tuple[str, int, bool]]:
-    rows = conn.execute(sa.text(
-        "SELECT format('%I.%I', schemaname, sequencename), schemaname, sequencename "
-        "FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")
-    ).all()
-    state = []
-    for name, schema, sequence in rows:
-        # Quoted by SQLAlchemy, not pasted into text(): a ':' in a name is no bind there.
-        table = sa.table(sequence, sa.column("last_value"), sa.column("is_called"),
-                         schema=schema)
-        value, called = conn.execute(sa.select(table.c.last_value, table.c.is_called)).one()
-        state.append((name, value, called))
-    conn.commit()
-    return state
 
 
 class PostgresBackend(Backend):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ..backends.base import Database
-from ..backends.postgres import _read_sequences
+from ..backends.postgres_workspace import _read_sequences
 
 if TYPE_CHECKING:
     from .harness import Harness

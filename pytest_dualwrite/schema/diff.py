@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from .fragments import NUMBER, columns_of_sql
 from .model import Column, ColumnType, ForeignKey, Index, Schema, Table
-from .types import NUMBER, columns_of_sql
 
 KINDS = ("table", "column", "type", "nullable", "default", "primary_key", "foreign_key",
          "unique", "index", "check", "enum")

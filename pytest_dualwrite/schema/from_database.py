@@ -27,17 +27,10 @@ import sqlalchemy as sa
 from ..migrations.model import Statement, canonical_dialect
 from ..migrations.runner import VERSION_TABLE
 from ..migrations.sqlite.types import LIMIT_CHECK_SUFFIX
+from .fragments import canonical_default, canonical_sql, index_entry, is_sequence_default
 from .from_sql import from_sql
 from .model import Check, Column, ForeignKey, Index, Schema, Table, Unique
-from .types import (
-    DIALECT_CAPABILITIES,
-    canonical_default,
-    canonical_sql,
-    from_sqlalchemy,
-    from_type_text,
-    index_entry,
-    is_sequence_default,
-)
+from .types import DIALECT_CAPABILITIES, from_sqlalchemy, from_type_text
 
 EXCLUDED_TABLES = frozenset({VERSION_TABLE})
 

@@ -17,17 +17,9 @@ from sqlalchemy.sql.operators import desc_op
 
 from ..errors import ConfigError
 from ..migrations.model import canonical_dialect
+from .fragments import canonical_default, canonical_sql, index_entry, is_sequence_default
 from .model import Check, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique
-from .types import (
-    DIALECT_CAPABILITIES,
-    SA_DIALECT_NAMES,
-    canonical_default,
-    canonical_sql,
-    from_sqlalchemy,
-    index_entry,
-    is_sequence_default,
-    sa_dialect,
-)
+from .types import DIALECT_CAPABILITIES, SA_DIALECT_NAMES, from_sqlalchemy, sa_dialect
 
 SETTING = "dualwrite_models"
 

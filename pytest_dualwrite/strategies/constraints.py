@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlglot
 
+from ..schema.fragments import entry_expression
 from ..schema.model import Check, ForeignKey, Schema, Table
-from ..schema.types import entry_expression
 
 Row = dict[str, Any]
 
