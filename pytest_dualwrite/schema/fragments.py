@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -168,22 +169,25 @@ def _simplify(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _rewrite(node: exp.Expression) -> exp.Expression:
+def _children_through(node: exp.Expression,
+                      fn: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+    """`node` with each child expression (single or in a list) replaced by `fn` of it:
+    the bottom-up walk both rewrites below share."""
     for key, value in list(node.args.items()):
         if isinstance(value, exp.Expression):
-            node.set(key, _rewrite(value))
+            node.set(key, fn(value))
         elif isinstance(value, list):
-            node.set(key, [_rewrite(v) if isinstance(v, exp.Expression) else v for v in value])
-    return _simplify(node)
+            node.set(key, [fn(v) if isinstance(v, exp.Expression) else v for v in value])
+    return node
+
+
+def _rewrite(node: exp.Expression) -> exp.Expression:
+    return _simplify(_children_through(node, _rewrite))
 
 
 def _reparen(node: exp.Expression) -> exp.Expression:
     """Put back exactly the parentheses precedence needs, so the text is unambiguous."""
-    for key, value in list(node.args.items()):
-        if isinstance(value, exp.Expression):
-            node.set(key, _reparen(value))
-        elif isinstance(value, list):
-            node.set(key, [_reparen(v) if isinstance(v, exp.Expression) else v for v in value])
+    node = _children_through(node, _reparen)
     rank = _PRECEDENCE.get(type(node))
     if rank is None:
         return node
