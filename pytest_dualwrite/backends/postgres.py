@@ -26,7 +26,7 @@ from .base import NAME_PREFIX, Backend, Database, worker_id
 from .cleanup import Leftovers, classify, drop_in_parallel, started
 from .postgres_url import parse_url as parse_url  # re-exported
 from .postgres_url import shown  # used here, and still importable from here
-from .postgres_workspace import _may_be_gone, _read_sequences, _Workspace
+from .postgres_workspace import Workspace, may_be_gone, read_sequences
 from .scratch import Scratch
 
 # Drivers that take libpq's `application_name`: every connection the plugin opens then
@@ -52,8 +52,8 @@ class PostgresBackend(Backend):
         self.origin = origin  # "url (from env)", "local cluster", "container"
         self._admin: sa.Engine | None = None
         self.server_version: str | None = None
-        self._workspaces: dict[Hashable, _Workspace] = {}
-        self._scratch = Scratch(self.create_database, self.drop, _may_be_gone)
+        self._workspaces: dict[Hashable, Workspace] = {}
+        self._scratch = Scratch(self.create_database, self.drop, may_be_gone)
         self._connect_args: dict[str, str] = {}
         # Least privilege (backends/role.py): the run's role, or why there is none.
         self.restrict = True
@@ -215,7 +215,7 @@ class PostgresBackend(Backend):
                     raise
                 # else the lost connection is reconnected by the next checkout
 
-    def _resume(self, key: Hashable) -> tuple[_Workspace, sa.RootTransaction] | None:
+    def _resume(self, key: Hashable) -> tuple[Workspace, sa.RootTransaction] | None:
         """The kept copy for `key` in a new transaction, or None when there is none (or it
         cannot be reached any more: dropped by someone, or the server is gone)."""
         workspace = self._workspaces.get(key)
@@ -228,10 +228,10 @@ class PostgresBackend(Backend):
             return None
 
     def _new_workspace(self, key: Hashable, build: Callable[[Database], None]
-                       ) -> tuple[_Workspace, sa.RootTransaction]:
+                       ) -> tuple[Workspace, sa.RootTransaction]:
         database = self.database_at(key, build)
         connection = database.engine.connect()
-        workspace = _Workspace(database, connection, _read_sequences(connection))
+        workspace = Workspace(database, connection, read_sequences(connection))
         self._workspaces[key] = workspace
         return workspace, connection.begin()
 

@@ -3,8 +3,8 @@
 Its own module because the rollback checkout is one concept apart from creating and
 dropping databases: a transaction on a kept connection, rolled back after each example,
 with the sequences (which a rollback does not restore) read once and set back each time.
-Race examples (dualwrite/race_db.py) read their sequences with `_read_sequences` too,
-and the scratch database (scratch.py) asks `_may_be_gone` before it pings.
+Race examples (dualwrite/race_db.py) read their sequences with `read_sequences` too,
+and the scratch database (scratch.py) asks `may_be_gone` before it pings.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .base import Database
 
 
 @dataclass
-class _Workspace:
+class Workspace:
     """A kept copy of a template with one open connection, reused by every checkout."""
 
     database: Database
@@ -36,7 +36,7 @@ class _Workspace:
         conn = self.connection
         if not conn.invalidated:
             transaction = conn.begin()
-            if not _may_be_gone(conn):
+            if not may_be_gone(conn):
                 return transaction
             try:
                 conn.exec_driver_sql("SELECT 1")
@@ -66,7 +66,7 @@ class _Workspace:
         self.connection.commit()
 
 
-def _may_be_gone(conn: sa.Connection) -> bool:
+def may_be_gone(conn: sa.Connection) -> bool:
     """Whether the server may have ended this idle session: its socket is readable (a
     FATAL message, or end of file). Unknown drivers are always pinged."""
     try:
@@ -77,7 +77,7 @@ def _may_be_gone(conn: sa.Connection) -> bool:
     return bool(readable)
 
 
-def _read_sequences(conn: sa.Connection) -> list[tuple[str, int, bool]]:
+def read_sequences(conn: sa.Connection) -> list[tuple[str, int, bool]]:
     rows = conn.execute(sa.text(
         "SELECT format('%I.%I', schemaname, sequencename), schemaname, sequencename "
         "FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")

@@ -92,7 +92,7 @@ class Scratch:
 
     def _alive(self, conn: sa.Connection) -> bool:
         """An idle session has nothing to say; one the server ended has (see
-        postgres_workspace._may_be_gone): only then is it pinged."""
+        postgres_workspace.may_be_gone): only then is it pinged."""
         if not self._may_be_gone(conn):
             return True
         try:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ..backends.base import Database
-from ..backends.postgres_workspace import _read_sequences
+from ..backends.postgres_workspace import read_sequences
 
 if TYPE_CHECKING:
     from .harness import Harness
@@ -86,7 +86,7 @@ class RaceDatabase:
                     "JOIN pg_namespace fn ON fn.oid = fl.relnamespace WHERE c.contype = 'f'"
                 )
             ).all()
-            self.sequences = _read_sequences(conn)
+            self.sequences = read_sequences(conn)
         order = _children_first(list(names), [(e[2], e[3]) for e in edges])
         if order is None:  # a cycle, or a table referencing itself: one TRUNCATE
             self.truncate = [f"TRUNCATE {', '.join(sorted(names.values()))} CASCADE"]

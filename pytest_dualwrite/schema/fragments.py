@@ -38,7 +38,7 @@ from sqlglot.errors import SqlglotError
 
 from ..migrations.sqlite.expressions import TIME_FORMAT
 from .model import ColumnType
-from .types import _CHAR, _TEXT, T
+from .types import CHAR_TYPES, TEXT_TYPES, T
 
 _NOW_NAMES = {"now", "transaction_timestamp"}
 _PRECEDENCE: dict[type, int] = {
@@ -88,7 +88,7 @@ def _is_text_type(dt: Any) -> bool:
         return isinstance(dt, exp.ObjectIdentifier)  # ::regclass and friends
     if dt.this == T.ARRAY:
         return all(_is_text_type(e) for e in dt.expressions)
-    return dt.this in _TEXT or dt.this in _CHAR
+    return dt.this in TEXT_TYPES or dt.this in CHAR_TYPES
 
 
 def _droppable_cast(node: exp.Cast) -> bool:

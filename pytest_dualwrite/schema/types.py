@@ -38,8 +38,8 @@ _INT_SIZES = {
     T.BIGINT: 8, T.BIGSERIAL: 8, T.UTINYINT: 2, T.USMALLINT: 2, T.UINT: 4, T.UBIGINT: 8,
 }
 SERIAL_TYPES = frozenset({T.SERIAL, T.SMALLSERIAL, T.BIGSERIAL})
-_TEXT = {T.TEXT, T.VARCHAR, T.NVARCHAR, T.MEDIUMTEXT, T.LONGTEXT, T.TINYTEXT, T.NAME}
-_CHAR = {T.CHAR, T.NCHAR, T.BPCHAR}
+TEXT_TYPES = {T.TEXT, T.VARCHAR, T.NVARCHAR, T.MEDIUMTEXT, T.LONGTEXT, T.TINYTEXT, T.NAME}
+CHAR_TYPES = {T.CHAR, T.NCHAR, T.BPCHAR}
 _BINARY = {T.BINARY, T.VARBINARY, T.BLOB, T.MEDIUMBLOB, T.LONGBLOB, T.TINYBLOB}
 _TIMESTAMP = {T.TIMESTAMP, T.DATETIME, T.DATETIME2, T.SMALLDATETIME, T.TIMESTAMPNTZ}
 _TIMESTAMP_TZ = {T.TIMESTAMPTZ, T.TIMESTAMPLTZ}
@@ -77,8 +77,8 @@ def from_sqlglot(dt: exp.DataType, enums: dict[str, tuple[str, ...]] | None = No
         return ColumnType("float", length=size)
     if kind == T.BOOLEAN:
         return ColumnType("boolean")
-    if kind in _TEXT or kind in _CHAR:
-        return ColumnType("string", length=first, variant="char" if kind in _CHAR else None)
+    if kind in TEXT_TYPES or kind in CHAR_TYPES:
+        return ColumnType("string", length=first, variant="char" if kind in CHAR_TYPES else None)
     if kind in _BINARY:
         return ColumnType("binary")
     if kind in (T.DATE, T.DATE32):
