@@ -96,9 +96,10 @@ def _where(table: sa.Table, key: Sequence[Any]) -> Any:
     return sa.and_(table.c.project == project, table.c.run_no == run_no, table.c.name == name)
 
 
-def _run_id(conn: sa.Connection, project: str, run_no: int) -> int | None:
-    return conn.execute(sa.select(runs.c.run_id).where(
-        runs.c.project == project, runs.c.run_no == run_no)).scalar()
+def _run_id(conn: sa.Connection, project: str, run_no: int,
+            share: bool = False) -> int | None:
+    query = sa.select(runs.c.run_id).where(runs.c.project == project, runs.c.run_no == run_no)
+    return conn.execute(query.with_for_update(read=True) if share else query).scalar()
 
 
 def _ensure_run(conn: sa.Connection, project: str, run_no: int) -> int:
@@ -111,9 +112,7 @@ def _ensure_run(conn: sa.Connection, project: str, run_no: int) -> int:
     for _ in range(3):
         conn.execute(dialect.insert(runs).values(project=project, run_no=run_no)
                      .on_conflict_do_nothing(index_elements=["project", "run_no"]))
-        run_id = conn.execute(sa.select(runs.c.run_id).where(
-            runs.c.project == project, runs.c.run_no == run_no)
-            .with_for_update(read=True)).scalar()
+        run_id = _run_id(conn, project, run_no, share=True)
         if run_id is not None:
             return int(run_id)
     raise RuntimeError(f"run {(project, run_no)!r} keeps being dropped")
