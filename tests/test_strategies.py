@@ -463,3 +463,21 @@ CODES = Table("codes", (Column("code", ColumnType("string", length=3, variant="c
 def test_char_keys_are_unique_as_the_database_pads_them(generated: list[dict]) -> None:
     stripped = [r["code"].rstrip(" ") for r in generated]
     assert len(set(stripped)) == len(stripped)
+
+
+@pytest.mark.parametrize("varying", ["project", "run_no", "name"])
+def test_a_write_may_share_all_key_columns_but_one_with_a_seen_record(varying: str) -> None:
+    """The state machine's writes: a second artifact of a run, a second run of a project,
+    one name under two runs, each reachable without a rule for this key."""
+    from pytest_dualwrite.dualwrite.seen import Seen
+
+    seen = Seen()
+    seen.remember([{"project": "p", "run_no": 7, "name": "n", "label": "x"}])
+    fresh = st.fixed_dictionaries({"project": st.text(max_size=3),
+                                   "run_no": st.integers(100, 200),
+                                   "name": st.text(max_size=3), "label": st.text()})
+    writes = seen.reusing(fresh, ["label"], key=["project", "run_no", "name"])
+    old = {"project": "p", "run_no": 7, "name": "n"}
+    found = find(writes, lambda r: all(r[c] == v for c, v in old.items() if c != varying)
+                 and r[varying] != old[varying])
+    assert found[varying] != old[varying]

@@ -75,7 +75,7 @@ class Draws:
             overrides.update(self.spec.strategies or {})
             strategy = self.seen.reusing(
                 row(table, schema=schema, backend=self.backend.name, overrides=overrides),
-                self._reusable_columns(table))
+                self._reusable_columns(table), self.spec.old_keys)
             if len(self._write_strategies) > 64:
                 self._write_strategies.clear()
             self._write_strategies[cache_key] = strategy

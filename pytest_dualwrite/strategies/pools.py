@@ -2,15 +2,22 @@
 
 Migration bugs live where two records share a value: two children of one parent, two
 rows of one group, two events at one timestamp, a keyset page boundary inside a run of
-equal sort values. Drawn independently, two rows almost never share a text or timestamp
-column (measured: 3-4% of examples shared any one column), so those bugs were missed.
+equal sort values, two records that differ in one key column only (a read that ignores
+that column returns the wrong one). Drawn independently, two rows almost never share a
+text or timestamp column (measured: 3-4% of examples shared any one column), so those
+bugs were missed.
 
-Each column that may repeat (every one but the last column of a unique key) takes, in a
-third of the rows, a value an earlier row of the list holds; a foreign key the same, so
-several children name one parent. The values are drawn in the row, not up front: an
+Each column that may repeat (every one but a single-column unique key's) takes, in a
+third of the rows, the value of one earlier row of the list: the row's *source*, drawn
+once per row. Copying from one source row, not from a pool per column, is what makes
+"the same as that row in every key column but one" reachable for every column of a
+composite key: `(project, run_no, name)` gets a second run of a project (project copied),
+a second artifact of a run (project and run_no copied) and the same name under another
+run of the project (project and name copied), each a few percent of the rows. A row that
+copies every column of a composite key is a duplicate the list throws away (`unique_by`),
+one row in 27 for a three-column key. The values are drawn in the row, not up front: an
 example's size then depends on its rows alone, as hypothesis expects when it caps the
 first examples to a few times the simplest one (pools drawn first overran that cap).
-Composite keys stay unique: the list is drawn `unique_by` them.
 """
 
 from __future__ import annotations
@@ -25,20 +32,20 @@ REUSE = 2  # of the branch st.integers(0, 2): 0 and 1 draw fresh, so shrinking g
 
 
 def may_repeat(columns: Collection[str], unique_sets: Sequence[Sequence[str]]) -> list[str]:
-    """The columns that may repeat: all but the last of each unique key (PK, UNIQUE,
-    unique index), so a single-column key never repeats and a composite one varies in
-    its last column; repeating every column of `(region, handle)` would make most drawn
-    rows duplicates that the list then throws away."""
-    last = {s[-1].lower() for s in unique_sets if s}
-    return [c for c in columns if c.lower() not in last]
+    """The columns that may repeat: all but those of a single-column unique key (PK,
+    UNIQUE, unique index), which could only give a duplicate. Every column of a composite
+    key may repeat: the row stays unique by its other columns."""
+    alone = {s[0].lower() for s in unique_sets if len(s) == 1}
+    return [c for c in columns if c.lower() not in alone]
 
 
 def reusing(
     columns: Mapping[str, SearchStrategy[Any]], shared: Collection[str]
 ) -> SearchStrategy[dict[str, Any]]:
-    """Rows of `columns` whose `shared` columns take, a third of the time, a value of an
-    earlier row drawn by this same strategy object (so build one per list)."""
-    return _row(columns, frozenset(shared), {})
+    """Rows of `columns` whose `shared` columns each take, a third of the time, the value
+    of the row's source, one earlier row drawn by this same strategy object (so build
+    one per list)."""
+    return _row(columns, frozenset(shared), [])
 
 
 @st.composite  # at module level: `st.composite` inside a function costs ~20 ms a call
@@ -46,17 +53,19 @@ def _row(
     draw: st.DrawFn,
     columns: Mapping[str, SearchStrategy[Any]],
     shared: frozenset[str],
-    earlier: dict[str, list[Any]],
+    earlier: list[dict[str, Any]],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    source: dict[str, Any] | None = None
     for name, strategy in columns.items():
-        pool = earlier.get(name) if name in shared else None
-        if name in shared and draw(st.integers(0, REUSE)) == REUSE and pool:
-            # Counted from the latest, so removing an earlier row keeps the choice
-            # pointing at a near one and the shrink can be kept.
-            out[name] = pool[-1 - draw(st.integers(0, len(pool) - 1))]
+        if name in shared and earlier and draw(st.integers(0, REUSE)) == REUSE:
+            if source is None:
+                # Counted from the latest, so removing an earlier row keeps the choice
+                # pointing at a near one and the shrink can be kept; drawn at the first
+                # copied column, so a row that copies nothing pays no choice for it.
+                source = earlier[-1 - draw(st.integers(0, len(earlier) - 1))]
+            out[name] = source[name]
         else:
             out[name] = draw(strategy)
-        if name in shared and (pool is None or out[name] not in pool):
-            earlier.setdefault(name, []).append(out[name])
+    earlier.append(out)
     return out

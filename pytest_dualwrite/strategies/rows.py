@@ -149,11 +149,12 @@ def _draw_rows(draw: st.DrawFn, plan: _Plan, parents: Mapping[str, list[Row]],
         outside["\x00fk:" + ",".join(fk.columns)] = choice
     order = plan.table.column_names
     # Rows reuse earlier rows' values (see `pools`): FK pseudo-columns too, several
-    # children under one parent; the last column of a unique key stays fresh.
+    # children under one parent. A foreign key that holds a whole unique key stays fresh:
+    # repeating it could only give a duplicate, which the list would throw away.
     keys_by_column = [tuple(_indexed(c)[0] for c in s) for s in plan.unique_sets]
     columns = {**plan.columns, **outside}
     fresh_fks = {"\x00fk:" + ",".join(fk.columns) for fk, _ in plan.fks
-                 if any(k[-1] in fk.columns for k in keys_by_column)}
+                 if any(set(k) <= set(fk.columns) for k in keys_by_column)}
     shared = [c for c in may_repeat(columns, keys_by_column) if c not in fresh_fks]
     element = plain_map(reusing(columns, shared), lambda r: _spread_fks(r, order))
     # Self-FK columns are filled in after the list is drawn, from the rows before them;
