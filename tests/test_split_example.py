@@ -3,10 +3,7 @@ outputs, composite natural key) with 13 mistakes real teams make. Each is caught
 backends with a counterexample of at most 3 rows; the correct code passes.
 
 One seed here, to keep CI's time sane; benchmarks/planted_bugs_18.py runs each bug with
-several seeds and benchmarks/RESULTS.md keeps the table ("#18 planted bugs"). One run per
-bug covers both backends (`--dualwrite-backend=sqlite,postgres`): its items are seeded
-alike (`--hypothesis-seed`), so each finds what a run of its own would, without a second
-interpreter start, plugin session and set of templates.
+several seeds and benchmarks/RESULTS.md keeps the table ("#18 planted bugs").
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import copy_example, every_backend
+from .conftest import copy_example, postgres_url
 
 # bug -> the item meant to catch it (the run selects it with -k)
 ITEM = {
@@ -44,7 +41,7 @@ SHOWN = {
     "sql_null_as_json": re.escape("meta: artifacts SQL NULL != new JSON null"),
 }
 # Bugs still expected to be missed (a strict xfail each): none since composite keys collide
-# on every column (issue 18; benchmarks/RESULTS.md, "#18 five seeds": 5 of 5 seeds each).
+# on every column (issue 18; benchmarks/RESULTS.md, "#18 five seeds").
 NEEDS_COLLISIONS: set[str] = set()
 MAX_ROWS = 3
 MAX_OPS = 6
@@ -63,6 +60,10 @@ def counterexample_size(counterexample: dict[str, Any]) -> tuple[int, int]:
     return inserted, len(ops)
 
 
+def _backends() -> list[str]:
+    return ["sqlite", "postgres"]
+
+
 @pytest.fixture
 def split(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     for name in ("DW_BUG", "DUALWRITE_PROGRESS", "CI"):
@@ -70,10 +71,15 @@ def split(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.
     return copy_example(pytester, "split_1n")
 
 
-def _run(split: pytest.Pytester, backends: list[str],
+def _run(split: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, backend: str,
          *args: str) -> tuple[pytest.RunResult, list[dict[str, Any]]]:
+    if backend == "postgres":
+        url = postgres_url()
+        if not url:
+            pytest.skip("postgres: DUALWRITE_POSTGRES_URL is not set")
+        monkeypatch.setenv("DUALWRITE_POSTGRES_URL", url)
     result = split.runpytest_subprocess(
-        "--dualwrite", f"--dualwrite-backend={','.join(backends)}", "-p", "no:cacheprovider",
+        "--dualwrite", f"--dualwrite-backend={backend}", "-p", "no:cacheprovider",
         "-p", "no:randomly", "--dualwrite-report=report.json", *args)
     report = split.path / "report.json"
     return result, json.loads(report.read_text())["items"] if report.exists() else []
@@ -91,39 +97,32 @@ def test_every_planted_bug_is_a_different_mistake() -> None:
     assert set(builds.BUGS) == set(ITEM) and len(ITEM) >= 10
 
 
+@pytest.mark.parametrize("backend", _backends())
 @pytest.mark.parametrize("bug", [
     pytest.param(bug, marks=pytest.mark.xfail(
         strict=True, reason="issue 18: the generator rarely shares a key prefix"))
     if bug in NEEDS_COLLISIONS else bug for bug in ITEM])
 def test_each_planted_bug_is_caught_with_a_small_counterexample(
-        split: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, bug: str) -> None:
-    """On every backend (Postgres too where a URL is set: CI sets one)."""
-    backends = every_backend(monkeypatch)
+        split: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, bug: str,
+        backend: str) -> None:
     monkeypatch.setenv("DW_BUG", bug)
-    result, items = _run(split, backends, "-k", ITEM[bug], f"--hypothesis-seed={SEED}")
-    result.assert_outcomes(failed=len(backends))
-    assert sorted(item["backend"] for item in items) == sorted(backends), items
-    out = result.stdout.str()
-    failures = dict(re.findall(r"^_{3,} \S+::\S+\[(\w+)\] _{3,}$\n(.*?)(?=^_{3,} |^=+ )",
-                               out, flags=re.MULTILINE | re.DOTALL))
-    assert sorted(failures) == sorted(backends), out
-    for item in items:
-        assert item["check"] == ITEM[bug] and item["counterexamples"], item
-        for counterexample in item["counterexamples"]:
-            rows, ops = counterexample_size(counterexample)
-            assert rows <= MAX_ROWS and ops <= MAX_OPS, counterexample["operations"]
-        if bug in SHOWN:
-            text = failures[item["backend"]]
-            assert re.search(SHOWN[bug], text), text
+    result, items = _run(split, monkeypatch, backend, "-k", ITEM[bug],
+                         f"--hypothesis-seed={SEED}")
+    result.assert_outcomes(failed=1)
+    [item] = items
+    assert item["check"] == ITEM[bug] and item["counterexamples"]
+    for counterexample in item["counterexamples"]:
+        rows, ops = counterexample_size(counterexample)
+        assert rows <= MAX_ROWS and ops <= MAX_OPS, counterexample["operations"]
+    if bug in SHOWN:
+        assert re.search(SHOWN[bug], result.stdout.str()), result.stdout.str()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("backend", _backends())
 def test_the_correct_code_passes_every_item(split: pytest.Pytester,
                                             monkeypatch: pytest.MonkeyPatch,
                                             backend: str) -> None:
-    if backend not in every_backend(monkeypatch):
-        pytest.skip("postgres: DUALWRITE_POSTGRES_URL is not set")
-    result, items = _run(split, [backend], f"--hypothesis-seed={SEED}")
+    result, items = _run(split, monkeypatch, backend, f"--hypothesis-seed={SEED}")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0, outcomes
     passed = {i["check"] for i in items if i["outcome"] == "passed"}
