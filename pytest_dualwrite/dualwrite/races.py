@@ -129,13 +129,17 @@ class Race:
             self._rest()
             if not (self.backfill.live or (self.op is not None and self.app.live)):
                 return
+            # The first choice is what the shrinker goes to. While an operation is in
+            # flight, its next statement: a counterexample then names only the backfill
+            # steps that must come between, and removing a row the backfill copies does
+            # not push the operation's steps past the batch's commit. Otherwise the
+            # backfill's step: no operation, no race.
             choices = []
+            if self.op is not None and self.app.state == "paused":
+                choices.append("app")
             if self.backfill.state == "paused":
                 choices.append("backfill")
-            if self.op is not None:
-                if self.app.state == "paused":
-                    choices.append("app")
-            elif self.left and self.backfill.live:
+            if self.op is None and self.left and self.backfill.live:
                 choices.append("start")
             if not choices:  # each waits on the other: the server's deadlock detector ends it
                 self._wait_deadlock()

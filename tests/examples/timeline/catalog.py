@@ -61,11 +61,13 @@ LOCKED_PAGE = sa.text(
     "OR sku > :last) ORDER BY sku LIMIT :n FOR SHARE), "
     f"copied AS (INSERT INTO catalog_items ({NEW_COLUMNS}) SELECT {COLUMNS} FROM page "
     "ON CONFLICT (item_sku) DO NOTHING) SELECT max(sku) FROM page")
-# Bug 8: copies what the new table lacks, judged by NOT EXISTS, nothing locked, no
-# ON CONFLICT: a key an update in flight is writing to the new table is copied again.
+# Bug 8: copies what the new table lacks, judged by NOT EXISTS, no ON CONFLICT. The page
+# is locked as above (one mistake, not two): the batch waits for an update in flight,
+# but NOT EXISTS looks at catalog_items as it was when the statement started, so the key
+# that update has just mirrored is copied again.
 NOT_EXISTS_PAGE = sa.text(
     f"WITH page AS (SELECT {COLUMNS} FROM products WHERE (CAST(:last AS TEXT) IS NULL "
-    "OR sku > :last) ORDER BY sku LIMIT :n), "
+    "OR sku > :last) ORDER BY sku LIMIT :n FOR SHARE), "
     f"copied AS (INSERT INTO catalog_items ({NEW_COLUMNS}) SELECT {COLUMNS} FROM page "
     "WHERE NOT EXISTS (SELECT 1 FROM catalog_items c WHERE c.item_sku = page.sku)) "
     "SELECT max(sku) FROM page")
