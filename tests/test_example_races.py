@@ -1,8 +1,8 @@
 """example_project's race variants (issue 14): each `DUALWRITE_EXAMPLE_BROKEN` value that
 plants a race is caught by `backfill_races_live_writes` on Postgres, while every
 sequential item of the same spec passes with it: a race the one-connection items cannot
-find. The project is copied and run as a user runs it, at the default example count (30 found
-not-exists-copy with 2 of 6 seeds, 100 with 6 of 6) and no shrinking (a race's
+find. The project is copied and run as a user runs it, at the default example count (with 30,
+not-exists-copy was found with 2-4 seeds of 6; with 100, 6 of 6) and no shrinking (a race's
 interleaving shrinks over some 1,500 examples, minutes; tests/test_races.py holds the
 engine to small counterexamples).
 """
