@@ -148,12 +148,15 @@ class Draws:
             return st.just({})
         return plain_map(st.sampled_from(choices), lambda cv: {cv[0]: cv[1]})
 
-    def key_strategy(self, keys: list[Any]) -> SearchStrategy[Any]:
+    def key_strategy(self, keys: list[Any], either_end: bool = False) -> SearchStrategy[Any]:
         """Mostly existing keys; sometimes a neighbour or a key that does not exist.
 
         The same draws whatever `keys` holds (a branch, then an index or a fresh key), so
         when the shrinker removes a row or a step, the choices after it still line up and
-        the shrink can be kept.
+        the shrink can be kept. `either_end` (a race) also draws which end the index
+        counts from, the start first: a race on the key the backfill reaches first needs
+        no row before it, so the shrinker can remove every other row without moving the
+        schedule; one on a later key has a longer window to be found in.
         """
         if self._fresh_keys is None:
             table = self.schema(self.live).table(self.spec.old_table or "")
@@ -174,7 +177,9 @@ class Draws:
                 # Counted from the end, so it shrinks towards the last key (sorted): the
                 # one a batched backfill reaches last, where interleavings go wrong; and
                 # removing an earlier row leaves the choice pointing at the same key.
-                return pool[-1 - draw(st.integers(0, len(pool) - 1))]
+                from_start = either_end and draw(st.booleans())
+                index = draw(st.integers(0, len(pool) - 1))
+                return pool[index] if from_start else pool[-1 - index]
             return draw(fresh_keys)
 
         return pick()

@@ -254,7 +254,7 @@ class Race:
             if key not in self.keys:
                 self.keys.append(key)
         else:
-            key = data.draw(harness.key_strategy(self.keys), label="key")
+            key = data.draw(harness.key_strategy(self.keys, either_end=True), label="key")
             if kind == "update":
                 changes = data.draw(harness.changes_strategy(conn), label="changes")
                 args, text = (key, changes), f"update(key={key!r}, changes={short(changes, 200)})"
