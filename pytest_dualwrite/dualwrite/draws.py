@@ -174,9 +174,10 @@ class Draws:
             branch = draw(st.integers(0, 3))  # 0-1 existing, 2 a neighbour, 3 fresh
             pool = keys if branch < 2 else near if branch == 2 else []
             if pool:
-                # Counted from the end, so it shrinks towards the last key (sorted): the
-                # one a batched backfill reaches last, where interleavings go wrong; and
-                # removing an earlier row leaves the choice pointing at the same key.
+                # Counted from the end, so a step shrinks towards the last key (sorted):
+                # the one a batched backfill reaches last, where interleavings go wrong;
+                # and removing an earlier row leaves the choice pointing at the same key.
+                # A race (`either_end`) shrinks towards the first, for the reason above.
                 from_start = either_end and not draw(st.booleans())  # shrinks to True
                 index = draw(st.integers(0, len(pool) - 1))
                 return pool[index] if from_start else pool[-1 - index]
