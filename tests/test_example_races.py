@@ -18,15 +18,15 @@ from .conftest import need_postgres
 
 EXAMPLE_PROJECT = Path(__file__).resolve().parents[1] / "example_project"
 RACE = "backfill_races_live_writes"
-# DUALWRITE_EXAMPLE_BROKEN value -> (spec, what the race item's failure may show: every
-# text of one of the alternatives). An unlocked batch undoes a delete committed mid-batch,
-# or fails on it: the batch's outputs name the run the delete has just removed.
 NO_SHRINK = """
 
 from hypothesis import Phase, settings
 
 settings.register_profile("no-shrink", phases=[Phase.explicit, Phase.reuse, Phase.generate])
 """
+# DUALWRITE_EXAMPLE_BROKEN value -> (spec, what the race item's failure may show: every
+# text of one of the alternatives). An unlocked batch undoes a delete committed mid-batch,
+# or fails on it: the batch's outputs name the run the delete has just removed.
 VARIANTS = {
     "unlocked-batch": ("consensus_artifacts_to_runs", (
         ("does not hold the model's records after the backfill raced",),

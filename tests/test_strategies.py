@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from sqlalchemy.ext.compiler import compiles
 
+from pytest_dualwrite.dualwrite.seen import Seen
 from pytest_dualwrite.errors import SpecError
 from pytest_dualwrite.schema.model import (
     Check,
@@ -469,8 +470,6 @@ def test_char_keys_are_unique_as_the_database_pads_them(generated: list[dict]) -
 def test_a_write_may_share_all_key_columns_but_one_with_a_seen_record(varying: str) -> None:
     """The state machine's writes: a second artifact of a run, a second run of a project,
     one name under two runs, each reachable without a rule for this key."""
-    from pytest_dualwrite.dualwrite.seen import Seen
-
     seen = Seen()
     seen.remember([{"project": "p", "run_no": 7, "name": "n", "label": "x"}])
     fresh = st.fixed_dictionaries({"project": st.text(max_size=3),
