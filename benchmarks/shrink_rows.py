@@ -25,6 +25,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
+from pytest_dualwrite.own_constants import exclude_own_constants
 from pytest_dualwrite.schema.from_sql import from_sql_text
 from pytest_dualwrite.strategies import rows
 
@@ -78,6 +79,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--examples", type=int, default=100)
     args = parser.parse_args()
+    # As under pytest with the plugin: the plugin's literals are not hypothesis constants.
+    exclude_own_constants()
     schema = from_sql_text(SQL.read_text(), "postgres")
     for name, (bug, needs) in PREDICATES.items():
         sizes = [shrunk(bug, at, args.examples, schema) for at in range(1, args.seeds + 1)]
