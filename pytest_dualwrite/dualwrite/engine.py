@@ -21,6 +21,7 @@ from .. import progress
 from ..backends.base import Backend
 from ..errors import Abort
 from .harness import Backfill, Harness, OperationLog, UserCallableFailed, callable_failure
+from .shrink_budget import shrink_budget
 from .spec import DualWrite
 
 
@@ -198,7 +199,7 @@ def spec_check(spec: DualWrite, item: str) -> Callable[[Any, Backend], Any]:
         try:
             # What hypothesis prints (a seed to reproduce) is held back until the check
             # ends: a callable out of bounds fails with its one line and nothing else.
-            with hypothesis.reporting.with_reporter(printed.append):
+            with hypothesis.reporting.with_reporter(printed.append), shrink_budget():
                 check(harness, session.hypothesis_settings())
         except Abort as abort:
             raise abort.error from None
