@@ -5,6 +5,7 @@ A mixin of the harness: the draws need its schema, spec and backend, and are cac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -166,27 +167,30 @@ class Draws:
             if len(self.spec.old_keys) == 1:
                 fresh = plain_map(fresh, lambda t: t[0])
             self._fresh_keys = fresh
-        fresh_keys = self._fresh_keys
-        near = [n for k in keys for n in self._neighbours(k)]
-
-        @st.composite
-        def pick(draw: st.DrawFn) -> Any:
-            branch = draw(st.integers(0, 3))  # 0-1 existing, 2 a neighbour, 3 fresh
-            pool = keys if branch < 2 else near if branch == 2 else []
-            if pool:
-                # Counted from the end, so a step shrinks towards the last key (sorted):
-                # the one a batched backfill reaches last, where interleavings go wrong;
-                # and removing an earlier row leaves the choice pointing at the same key.
-                # A race (`either_end`) shrinks towards the first, for the reason above.
-                from_start = either_end and not draw(st.booleans())  # shrinks to True
-                index = draw(st.integers(0, len(pool) - 1))
-                return pool[index] if from_start else pool[-1 - index]
-            return draw(fresh_keys)
-
-        return pick()
+        # The neighbours are worked out only when the branch asks for them.
+        return _pick_key(keys, lambda: [n for k in keys for n in self._neighbours(k)],
+                         self._fresh_keys, either_end)
 
     def _neighbours(self, key: Any) -> list[Any]:
         """Neighbouring keys of the key column's type (an int4 key has no 2**31)."""
         table = self.schema(self.live).table(self.spec.old_table or "")
         types = [table.column(k).type for k in self.spec.old_keys]
         return neighbours(key, types, self.backend.name)
+
+
+# At module level (issue 16): `st.composite` applied per call reads and parses the
+# function's source each time, ~1 ms a step of every state machine.
+@st.composite
+def _pick_key(draw: st.DrawFn, keys: list[Any], near: Callable[[], list[Any]],
+              fresh_keys: SearchStrategy[Any], either_end: bool) -> Any:
+    branch = draw(st.integers(0, 3))  # 0-1 existing, 2 a neighbour, 3 fresh
+    pool = keys if branch < 2 else near() if branch == 2 else []
+    if pool:
+        # Counted from the end, so a step shrinks towards the last key (sorted): the one a
+        # batched backfill reaches last, where interleavings go wrong; and removing an
+        # earlier row leaves the choice pointing at the same key. A race (`either_end`)
+        # shrinks towards the first, for the reason given in `Draws.key_strategy`.
+        from_start = either_end and not draw(st.booleans())  # shrinks to True
+        index = draw(st.integers(0, len(pool) - 1))
+        return pool[index] if from_start else pool[-1 - index]
+    return draw(fresh_keys)

@@ -277,13 +277,14 @@ def rows_for_tables(schema: Schema, table_names: Iterable[str], *, backend: str 
     plans = {n: _plan(schema.table(n), schema=schema, backend=backend,
                       overrides=overrides.get(n), omit_defaults=omit_defaults,
                       linked=names, include=referenced[n]) for n in order}
+    return _draw_all(order, plans, min_size, max_size)
 
-    @st.composite
-    def draw_all(draw: st.DrawFn) -> dict[str, list[Row]]:
-        out: dict[str, list[Row]] = {}
-        for n in order:
-            out[n] = draw(_draw_rows(plans[n], out, min_size, max_size))
-        return out
 
-    return draw_all()
+@st.composite  # at module level: see `tests/test_strategy_building.py`
+def _draw_all(draw: st.DrawFn, order: Sequence[str], plans: Mapping[str, _Plan],
+              min_size: int, max_size: int | None) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {}
+    for n in order:
+        out[n] = draw(_draw_rows(plans[n], out, min_size, max_size))
+    return out
 
