@@ -30,7 +30,7 @@ first on `sys.path` and an editable install's import hook removed, so the same s
 profiles both sides of a comparison.
 
 Run:  python benchmarks/spec_phases.py [--project example|products] [--backend sqlite]
-      [--examples 100] [--postgres-url URL] [--tree PATH]
+      [--examples 100] [--postgres-url URL] [--tree PATH] [--item CHECK]
 """
 
 from __future__ import annotations
@@ -215,6 +215,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--postgres-url", default=os.environ.get("DUALWRITE_POSTGRES_URL"))
     parser.add_argument("--tree", type=Path, default=ROOT)
+    parser.add_argument("--item", help="one check of the spec, e.g. backfill_resumes")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
@@ -224,7 +225,7 @@ def main() -> None:
         return
     pytest_args = ["--dualwrite", f"--dualwrite-backend={args.backend}",
                    f"--dualwrite-examples={args.examples}", "-q", "-p", "no:cacheprovider",
-                   "-k", SPEC]
+                   "-k", f"{SPEC} and {args.item}" if args.item else SPEC]
     if args.backend == "postgres" and args.postgres_url:
         pytest_args.append(f"--dualwrite-postgres-url={args.postgres_url}")
     tree = args.tree.resolve()
