@@ -28,12 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from spec_vs_base import _UNDER_TREE  # pytest under one tree's plugin (this folder)
+
 ROOT = Path(__file__).resolve().parent.parent
-# pytest under one tree's plugin: an editable install's import hook would otherwise win
-_UNDER_TREE = (
-    "import sys; sys.meta_path[:] = [f for f in sys.meta_path "
-    "if '__editable__' not in getattr(f, '__module__', '')]; "
-    "sys.path.insert(0, sys.argv.pop(1)); import pytest; sys.exit(pytest.main(sys.argv[1:]))")
 _SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|error|errors|xfailed)")
 MODES = {"single": [], "n2": ["-n", "2"]}
 
