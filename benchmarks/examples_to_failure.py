@@ -65,7 +65,7 @@ def examples_to_failure(bug: str, backend: str, seed: int) -> int | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("bugs", nargs="*")
-    parser.add_argument("--seeds", type=int, default=20, help="seeds 1..N")
+    parser.add_argument("--seeds", type=int, default=20, help="how many seeds, from --first-seed")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--jobs", type=int, default=2)
