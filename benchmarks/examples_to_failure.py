@@ -20,20 +20,9 @@ A few seconds a run: a failure ends the run at once (no shrinking).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "tests" / "examples" / "split_1n"
-sys.path.insert(0, str(ROOT))
-
-from tests.test_split_example import ITEM  # noqa: E402
+from planted_bugs_18 import ITEM, run  # one run of the example (this folder)
 
 GENERATE_ONLY = """from hypothesis import Phase, settings
 
@@ -44,22 +33,11 @@ settings.load_profile("split_1n")
 
 def examples_to_failure(bug: str, backend: str, seed: int) -> int | None:
     """Examples run until the item failed (None: it passed 1000)."""
-    with tempfile.TemporaryDirectory(prefix="dw_etf_") as tmp:
-        work = Path(tmp) / "split_1n"
-        shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__"))
-        (work / "conftest.py").write_text(GENERATE_ONLY)
-        report = work / "report.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "--dualwrite", f"--dualwrite-backend={backend}",
-             "-p", "no:cacheprovider", "-q", f"--hypothesis-seed={seed}",
-             f"--dualwrite-report={report}", "--dualwrite-examples=1000", "-k", ITEM[bug]],
-            cwd=work, env={**os.environ, "DW_BUG": bug}, capture_output=True, text=True)
-        items = json.loads(report.read_text())["items"] if report.exists() else []
-        if not items or (items[0]["outcome"] == "failed" and not items[0]["counterexample"]):
-            raise RuntimeError(f"{bug} seed {seed}: the run did not finish an example:\n"
-                               f"{proc.stdout[-1500:]}")
-        item = items[0]
-        return int(item["figures"]["examples"]) if item["outcome"] == "failed" else None
+    result = run(bug, backend, seed, examples=1000, conftest=GENERATE_ONLY)
+    if not result["caught"] and result["passed"] != 1:
+        raise RuntimeError(f"{bug} seed {seed}: the run did not finish an example:\n"
+                           f"{result['tail']}")
+    return int(result["examples"]) if result["caught"] else None
 
 
 def main() -> None:

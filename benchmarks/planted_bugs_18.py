@@ -33,10 +33,14 @@ sys.path.insert(0, str(ROOT))
 from tests.test_split_example import ITEM, counterexample_size  # noqa: E402
 
 
-def run(bug: str, backend: str, seed: int, examples: int | None = None) -> dict:
+def run(bug: str, backend: str, seed: int, examples: int | None = None,
+        conftest: str | None = None) -> dict:
+    """One run; `conftest` replaces the example's (its hypothesis profile)."""
     with tempfile.TemporaryDirectory(prefix="dw18_") as tmp:
         work = Path(tmp) / "split_1n"
-        shutil.copytree(EXAMPLE, work)
+        shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__"))
+        if conftest is not None:
+            (work / "conftest.py").write_text(conftest)
         report = work / "report.json"
         args = [sys.executable, "-m", "pytest", "--dualwrite", f"--dualwrite-backend={backend}",
                 "-p", "no:cacheprovider", "-q", f"--hypothesis-seed={seed}",
@@ -54,6 +58,7 @@ def run(bug: str, backend: str, seed: int, examples: int | None = None) -> dict:
         sizes = [counterexample_size(c) for i in failed for c in i["counterexamples"]]
         return {"bug": bug, "backend": backend, "seed": seed, "caught": bool(failed),
                 "items": len(items), "passed": sum(i["outcome"] == "passed" for i in items),
+                "examples": sum(i["figures"]["examples"] for i in items),
                 "sizes": sizes, "seconds": round(took, 1), "rc": proc.returncode,
                 "tail": proc.stdout[-300:] if not items else ""}
 
