@@ -16,7 +16,7 @@ from ..plain_map import plain_map
 from ..schema.model import Column, ForeignKey, Schema, Table
 from ..unsafe_values import guarded
 from .constraints import Row, _in_values, _indexed, _references, _unique_by, _unique_sets
-from .pools import may_repeat, reusing
+from .pools import KEEP, kept, may_repeat, reusing
 from .registry import _check_backend, from_column, has_factory
 
 Override = SearchStrategy[Any] | EllipsisType  # a strategy, or `...` for "infer"
@@ -163,8 +163,8 @@ def _draw_rows(draw: st.DrawFn, plan: _Plan, parents: Mapping[str, list[Row]],
     # alone leaves a third of lists empty. The shrinker still goes back to `min_size`.
     pair = max(min_size, 2 if max_size is None else min(2, max_size))
     low = draw(st.sampled_from((min_size, pair)), label="at least")
-    drawn = draw(st.lists(element, min_size=low, max_size=max_size,
-                          unique_by=plan.unique_by()))
+    drawn = kept(draw(st.lists(element, min_size=low, max_size=max_size,
+                               unique_by=plan.unique_by())), min_size)
     for i, r in enumerate(drawn):
         for fk, refs in self_fks:
             nullable = plan.fk_nullable(fk)
@@ -185,7 +185,7 @@ def _spread_fks(r: Row, order: Sequence[str]) -> Row:
             out.update(zip(cols, value or (None,) * len(cols), strict=True))
         else:
             out[name] = value
-    return {c: out[c] for c in order if c in out}
+    return {c: out[c] for c in (*order, KEEP) if c in out}
 
 
 def _resolve_table(table: Table | str, schema: Schema | None) -> Table:
