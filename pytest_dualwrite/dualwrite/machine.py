@@ -1,7 +1,8 @@
 """`dual_write_keeps_both_equal`: a hypothesis state machine over the dual-write phase.
 
-Pre-existing old rows, then any interleaving of write / update / delete (on existing keys
-and their neighbours) / one backfill batch / a crash that abandons the backfill. `old` and
+Pre-existing old rows (in half the examples copied by a whole backfill at once), then any
+interleaving of write / update / delete (on existing keys, often ones with relatives, and
+their neighbours) / one backfill batch / a crash that abandons the backfill. `old` and
 `new` must be equal whenever a backfill has just run to the end, and at the end of the
 example: then, if a backfill has finished, before anything else (dual-writing alone must
 have kept them equal), and after one last backfill run to completion. Comparing only at
@@ -70,11 +71,21 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
                     progress.failed()
                 raise
 
-        @initialize(rows=rows_strategy)
-        def pre_existing_rows(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        @initialize(rows=rows_strategy,
+                    backfilled=st.booleans() if spec.backfill is not None else st.just(False))
+        def pre_existing_rows(self, rows: dict[str, list[dict[str, Any]]],
+                              backfilled: bool) -> None:
             def go() -> None:
                 harness.begin_example(self.conn, rows, self.log, count_example=False)
                 self._keys = harness.keys_in_old(self.conn)
+                # Half the examples start with the rows copied: a write that reaches one
+                # table only shows on a copied record, and waiting for a backfill step
+                # (which swarm testing disables in many examples) left a third of the
+                # updates on records not yet copied. Shrinks to False: a failure that
+                # does not need it drops it.
+                if backfilled:
+                    self._backfill_run().run()
+                    self._backfilled()
 
             self._guard(go)
 
