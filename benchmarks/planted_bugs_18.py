@@ -34,8 +34,9 @@ from tests.test_split_example import ITEM, counterexample_size  # noqa: E402
 
 
 def run(bug: str, backend: str, seed: int, examples: int | None = None,
-        conftest: str | None = None) -> dict:
-    """One run; `conftest` replaces the example's (its hypothesis profile)."""
+        conftest: str | None = None, item: str | None = None) -> dict:
+    """One run; `conftest` replaces the example's (its hypothesis profile); `item` selects
+    an item when `bug` is empty (the correct code)."""
     with tempfile.TemporaryDirectory(prefix="dw18_") as tmp:
         work = Path(tmp) / "split_1n"
         shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__"))
@@ -45,8 +46,8 @@ def run(bug: str, backend: str, seed: int, examples: int | None = None,
         args = [sys.executable, "-m", "pytest", "--dualwrite", f"--dualwrite-backend={backend}",
                 "-p", "no:cacheprovider", "-q", f"--hypothesis-seed={seed}",
                 f"--dualwrite-report={report}"]
-        if bug:
-            args += ["-k", ITEM[bug]]
+        if item or bug:
+            args += ["-k", item or ITEM[bug]]
         if examples:
             args += [f"--dualwrite-examples={examples}"]
         started = time.perf_counter()
