@@ -78,14 +78,18 @@ def same_draws_in_any_process(monkeypatch: pytest.MonkeyPatch) -> None:
     loaded, cached at first use: an xdist worker that ran other tests first drew other
     examples, and `keyset` at seed 3 shrank to 5 rows there, 3 alone. With no local
     constants a seed draws the same examples in any process (hypothesis' internals; a
-    version without local constants needs nothing pinned)."""
+    version without local constants needs nothing pinned, one that has them elsewhere
+    fails here rather than let the test turn flaky)."""
     from hypothesis.internal.conjecture import providers
 
-    if hasattr(providers, "_get_local_constants"):
-        from hypothesis.internal.constants_ast import Constants
+    if not hasattr(providers.HypothesisProvider, "_local_constants"):
+        return
+    assert hasattr(providers, "_get_local_constants"), \
+        "hypothesis keeps its local constants elsewhere now: pin them again here"
+    from hypothesis.internal.constants_ast import Constants
 
-        monkeypatch.setattr(providers, "_get_local_constants", Constants)
-        monkeypatch.setattr(providers, "CONSTANTS_CACHE", type(providers.CONSTANTS_CACHE)(1024))
+    monkeypatch.setattr(providers, "_get_local_constants", Constants)
+    monkeypatch.setattr(providers, "CONSTANTS_CACHE", type(providers.CONSTANTS_CACHE)(1024))
 
 
 @pytest.mark.usefixtures("same_draws_in_any_process")

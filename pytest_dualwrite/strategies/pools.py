@@ -59,9 +59,12 @@ def kept(rows: Sequence[dict[str, Any]], min_size: int) -> list[dict[str, Any]]:
     time, and a row is twenty-odd choices, so a row standing before the ones a failure
     needs stayed in the counterexample (4-7 rows where 3 do). Leaving a row out is one
     choice the shrinker lowers to 0, for any row; the row stays a source for the rows after
-    it, so no other row's values move when it goes. Generation almost never leaves one out
-    (1 in 256): leaving out 1 in 8 halved how often the state machine reached a record with
-    a relative (benchmarks/RESULTS.md, "#18 rows left out for the shrinker").
+    it, so no other row of the list moves when it goes (in `rows_for_tables` a child
+    that named a dropped parent row names another). Generation seldom leaves one out: 0
+    is one value of 256, drawn for about one row in 50-65 (hypothesis favours 0); leaving
+    out 1 in 8 halved how often the state machine's updates reached a record that could
+    show split_1n's update_moves_child (benchmarks/RESULTS.md, "#18 where the updates
+    went, and rows left out for the shrinker").
     """
     missing = min_size - sum(1 for r in rows if r[KEEP])
     out = []
