@@ -62,12 +62,32 @@ def _ensure_run(conn: sa.Connection, spec_id: str, stage: str, synthesis: str | 
     return run_id
 
 
-def _drop_run_if_empty(conn: sa.Connection, run_id: int) -> None:
+def _drop_run_if_empty(conn: sa.Connection, run_id: int, spec_id: str, stage: str) -> None:
     """A run without outputs is no record: remove it, or its synthesis would outlive the
-    stage and come back on the next artifact written to it."""
+    stage and come back on the next artifact written to it.
+
+    Empty means no output *and* no artifact of the stage left in the old table. An
+    artifact the backfill has not copied yet is an output to come: its batch (which locks
+    it) joins it to this run, and would fail on the foreign key, or copy nothing, if the
+    run went from under it.
+    """
     if conn.execute(sa.select(outputs.c.agent).where(outputs.c.run_id == run_id)
-                    .limit(1)).first() is None:
-        conn.execute(sa.delete(runs).where(runs.c.id == run_id))
+                    .limit(1)).first() is not None:
+        return
+    if conn.execute(sa.select(artifacts.c.id).where(_artifact_where(spec_id, stage))
+                    .limit(1)).first() is not None:
+        return
+    conn.execute(sa.delete(runs).where(runs.c.id == run_id))
+
+
+def _lock_stage(conn: sa.Connection, spec_id: str, stage: str) -> list[str]:
+    """Lock every artifact of the stage, in id order, before a write that rewrites the
+    stage's synthesis; the agents found. A backfill batch locks its page in id order too
+    (FOR SHARE): an UPDATE of the stage that locked its rows in another order could hold
+    one the batch waits for while it waits for one the batch holds (a deadlock the race
+    item found)."""
+    return list(conn.execute(sa.select(artifacts.c.agent).where(_artifact_where(spec_id, stage))
+                             .order_by(artifacts.c.id).with_for_update()).scalars())
 
 
 def stage_synthesis_old(conn: sa.Connection, spec_id: str, stage: str) -> str | None:
@@ -87,6 +107,7 @@ def record_artifact(conn: sa.Connection, row: Mapping[str, Any]) -> None:
     values = {k: v for k, v in row.items() if k in artifacts.c}
     values["synthesis"] = synthesis
     conn.execute(sa.insert(artifacts), [values])
+    _lock_stage(conn, spec_id, stage)
     conn.execute(sa.update(artifacts).where(_artifact_where(spec_id, stage))
                  .values(synthesis=synthesis))
     run_id = _ensure_run(conn, spec_id, stage, synthesis)
@@ -100,8 +121,14 @@ def update_artifact(conn: sa.Connection, key: Key, changes: Mapping[str, Any]) -
     spec_id, stage, agent = _key(key)
     # Locked first: a backfill batch copying this row holds it (FOR SHARE) until it
     # commits, so the run it creates is there to be read below, not missed and left stale.
-    if conn.execute(sa.select(artifacts.c.id).where(_artifact_where(spec_id, stage, agent))
-                    .with_for_update()).first() is None:
+    # A synthesis change rewrites the whole stage: all of it is locked, in id order.
+    if "synthesis" in changes:
+        found = agent in _lock_stage(conn, spec_id, stage)
+    else:
+        found = conn.execute(sa.select(artifacts.c.id)
+                             .where(_artifact_where(spec_id, stage, agent))
+                             .with_for_update()).first() is not None
+    if not found:
         return
     run_id = _run_id(conn, spec_id, stage)  # None until the backfill reaches this stage
     if "content" in changes:
@@ -171,4 +198,4 @@ def delete_artifact_cutover(conn: sa.Connection, key: Key) -> None:
     if run_id is None:
         return
     conn.execute(sa.delete(outputs).where(outputs.c.run_id == run_id, outputs.c.agent == agent))
-    _drop_run_if_empty(conn, run_id)
+    _drop_run_if_empty(conn, run_id, spec_id, stage)

@@ -87,3 +87,21 @@ def test_backfill_refuses_a_stage_with_two_syntheses(engine_at):
                                             _artifact("gemini", "b", synthesis="S2")])
         with pytest.raises(backfills.InconsistentSynthesis, match="SPEC-1/plan"):
             list(backfills.consensus_artifacts_to_runs(conn))
+
+
+def test_a_run_outlives_its_outputs_while_artifacts_wait_for_the_backfill(engine_at):
+    """Deleting the one copied artifact of a stage keeps the run while another artifact of
+    the stage waits for the backfill: on Postgres the next batch, which may already have
+    found the run, copies that artifact into it (`backfill_races_live_writes` found the
+    run deleted from under a batch: a foreign-key error, or the output silently not copied)."""
+    with engine_at(10).begin() as conn:
+        conn.execute(sa.insert(artifacts), [_artifact("claude", "a"), _artifact("gemini", "b")])
+        batches = backfills.consensus_artifacts_to_runs(conn, batch_size=1)
+        next(batches)  # claude copied, gemini not yet
+        run_id = conn.execute(sa.select(runs.c.id)).scalar_one()
+        consensus.delete_artifact(conn, ("SPEC-1", "plan", "claude"))
+        assert conn.execute(sa.select(runs.c.id)).scalar_one() == run_id
+        list(batches)
+        assert consensus.get_artifact(conn, ("SPEC-1", "plan", "gemini"))["content"] == "b"
+        consensus.delete_artifact(conn, ("SPEC-1", "plan", "gemini"))
+        assert _count(conn, runs) == 0
