@@ -59,12 +59,13 @@ class UserCodeError(DualWriteError):
 
 
 class Abort(BaseException):
-    """Carries a `UserCodeError` out of hypothesis at once. Not an `Exception`: hypothesis
-    would shrink it (re-running a callable that sleeps until its timeout, again and again)
-    and the user's own `except Exception` would swallow it. The check's entry point turns
-    it back into the error."""
+    """Carries a `DualWriteError` (a `UserCodeError`, a step the server refuses) out of
+    hypothesis at once. Not an `Exception`: hypothesis would shrink it (re-running a
+    callable that sleeps until its timeout, again and again) and the user's own
+    `except Exception` would swallow it. The check's entry point turns it back into the
+    error."""
 
-    def __init__(self, error: UserCodeError) -> None:
+    def __init__(self, error: DualWriteError) -> None:
         super().__init__(str(error))
         self.error = error
 
@@ -78,9 +79,14 @@ def one_line(exc: BaseException) -> str | None:
     if type(exc).__name__ == "FlakyFailure" and getattr(exc, "exceptions", None):
         inner = [e for e in _leaves(exc) if isinstance(e, DualWriteError)]
         if inner:
-            return (f"{inner[0]} (only once: run again with the same data it passed; does it "
-                    "depend on how many times it was called?)")
+            return only_once(str(inner[0]))
     return None
+
+
+def only_once(message: str) -> str:
+    """`message` of a failure that did not happen again on the same data."""
+    return (f"{message} (only once: run again with the same data it passed; does it depend "
+            "on how many times it was called?)")
 
 
 def _leaves(group: BaseException) -> list[BaseException]:

@@ -22,11 +22,10 @@ from typing import Any
 import hypothesis
 import sqlalchemy as sa
 import sqlglot.expressions as exp
-from hypothesis.database import InMemoryExampleDatabase
 
 from .backends.base import Backend, Database
 from .dualwrite.compare import Projection, compare, create_temp_as, describe
-from .errors import DualWriteAssertion, DualWriteError, MigrationError
+from .errors import Abort, DualWriteAssertion, DualWriteError, MigrationError, only_once
 from .migrations.model import Migration, PythonStep, Statement
 from .migrations.runner import Runner
 from .schema.model import Schema, Table
@@ -289,28 +288,42 @@ def _examples(step: _Step, settings: hypothesis.settings,
 
 
 def _given(body: Callable[..., None], strategy: Any, settings: hypothesis.settings) -> None:
-    """Run `body` under hypothesis, first without shrinking.
+    """Run `body` under hypothesis; a step the server refuses is raised as found.
 
     A step the server refuses on some rows (`ADD COLUMN ... NOT NULL` on a filled table)
     fails with the server's message and file:line; shrinking the few rows an example holds
     would take most of the check's time (hundreds of examples on a real history) and say
-    nothing more, so that failure is raised as found. Any other failure (rows lost or
-    changed) is found again from the example kept in memory, and shrunk.
+    nothing more, so that failure leaves hypothesis as an `Abort`, which it does not
+    shrink (after one more run on the same rows, to tell a step that fails on some call
+    only). Any other failure (rows lost or changed) is shrunk in the same run. (Two runs,
+    the second replaying the first's example from a database, never shrank: hypothesis
+    takes an example it reuses from its database as already shrunk.)
     """
-    shrink = hypothesis.Phase.shrink in settings.phases
-    memory = InMemoryExampleDatabase()
-    quick = hypothesis.settings(settings, database=memory, phases=[
-        p for p in settings.phases if p is not hypothesis.Phase.shrink])
+    def refusals_abort(rows: dict[str, list[dict[str, Any]]]) -> None:
+        try:
+            body(rows)
+        except MigrationError as exc:
+            try:  # once more on the same rows: a step that fails on some call only says so
+                body(rows)
+            except MigrationError:
+                raise Abort(exc) from exc
+            raise Abort(MigrationError(only_once(str(exc)))) from exc
+
+    printed: list[object] = []  # held back: hypothesis' seed line says nothing of a refusal
     try:
-        hypothesis.settings(quick)(hypothesis.given(rows=strategy)(body))()
-    except MigrationError:
+        with hypothesis.reporting.with_reporter(printed.append):
+            hypothesis.settings(settings)(hypothesis.given(rows=strategy)(refusals_abort))()
+    except Abort as abort:
+        raise abort.error from abort.__cause__
+    except BaseException:
+        _replay(printed)
         raise
-    except Exception:
-        if not shrink:
-            raise
-        again = hypothesis.settings(settings, database=memory)
-        hypothesis.settings(again)(hypothesis.given(rows=strategy)(body))()
-        raise  # hypothesis could not make it fail again: the first failure stands
+    _replay(printed)
+
+
+def _replay(printed: list[object]) -> None:
+    for value in printed:
+        hypothesis.reporting.default(value)
 
 
 def _reflect_engine(engine: sa.Engine) -> Schema:

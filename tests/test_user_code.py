@@ -50,8 +50,8 @@ def test_a_models_module_that_exits_fails_with_one_line(project: pytest.Pytester
 
 def test_a_python_step_failing_only_on_a_later_call_fails_with_one_line(
         project: pytest.Pytester) -> None:
-    # Fine the first times (upgrade_from_empty, the template), then once not: hypothesis
-    # replays that example, the step passes, and it calls the failure flaky.
+    # Fine the first times (upgrade_from_empty, the template), then once not: the check
+    # runs the step again on the same rows, it passes, and the line says so.
     step = project.path / "migrations" / "004_touch.py"
     step.write_text("CALLS = [0]\n\n\ndef upgrade(conn):\n    CALLS[0] += 1\n"
                     "    if CALLS[0] == 4:\n        raise RuntimeError('fourth call')\n")
