@@ -25,6 +25,7 @@ import sqlglot.expressions as exp
 
 from .backends.base import Backend, Database
 from .dualwrite.compare import Projection, compare, create_temp_as, describe
+from .dualwrite.engine import replay_reports
 from .errors import Abort, DualWriteAssertion, DualWriteError, MigrationError, only_once
 from .migrations.model import Migration, PythonStep, Statement
 from .migrations.runner import Runner
@@ -316,14 +317,9 @@ def _given(body: Callable[..., None], strategy: Any, settings: hypothesis.settin
     except Abort as abort:
         raise abort.error from abort.__cause__
     except BaseException:
-        _replay(printed)
+        replay_reports(printed)
         raise
-    _replay(printed)
-
-
-def _replay(printed: list[object]) -> None:
-    for value in printed:
-        hypothesis.reporting.default(value)
+    replay_reports(printed)
 
 
 def _reflect_engine(engine: sa.Engine) -> Schema:

@@ -155,7 +155,9 @@ def skip_reason(item: str, backend: str) -> str | None:
     return None
 
 
-def _replay(printed: list[object]) -> None:
+def replay_reports(printed: list[object]) -> None:
+    """Print what hypothesis reported while a check held it back (a seed to reproduce).
+    Checks call it unless they end in an `Abort`: that error's one line stands alone."""
     for value in printed:
         hypothesis.reporting.default(value)
 
@@ -204,10 +206,10 @@ def spec_check(spec: DualWrite, item: str) -> Callable[[Any, Backend], Any]:
         except Abort as abort:
             raise abort.error from None
         except BaseException:
-            _replay(printed)
+            replay_reports(printed)
             raise
         else:
-            _replay(printed)
+            replay_reports(printed)
         finally:
             session.record(spec, item, backend.name, harness.stats, before)
 
