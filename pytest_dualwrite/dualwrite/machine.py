@@ -31,6 +31,7 @@ from hypothesis.stateful import (
 from .. import progress
 from .blame import backfill_refused
 from .harness import Backfill, Harness, OperationLog, UserCallableFailed, callable_failure, short
+from .swarm import Current, flags_first
 
 
 def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
@@ -41,10 +42,13 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
     # the empty and short cases are the other items' business.
     rows_strategy = harness.rows_strategy(min_size=3) if spec.backfill is not None \
         else st.just({})
+    current = Current()  # the swarm flags are drawn with the rows: see swarm.py
+    rows_strategy = flags_first(current, rows_strategy)
 
     class DualWriteMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
+            current.machine = self
             self.log = OperationLog()
             self.stack = ExitStack()
             self.conn = self.stack.enter_context(harness.checkout())

@@ -33,15 +33,19 @@ from .harness import Harness
 from .model import Model
 from .model_story import model_failure, read_failure
 from .story import OperationLog, UserCallableFailed, callable_failure, short
+from .swarm import Current, flags_first
 
 
 def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
     spec = harness.spec
     rows_strategy = harness.rows_strategy(min_size=1)
+    current = Current()  # the swarm flags are drawn with the rows: see swarm.py
+    rows_strategy = flags_first(current, rows_strategy)
 
     class TimelineMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
+            current.machine = self
             self.log = OperationLog()
             self.stack = ExitStack()
             self.conn = self.stack.enter_context(harness.checkout())
