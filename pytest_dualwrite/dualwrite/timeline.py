@@ -177,7 +177,8 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
                 self._ended()
 
         @rule()
-        def crash_backfill(self) -> None:
+        def abandon_backfill(self) -> None:
+            """A crash of the backfill in flight. First by name: see machine.py's."""
             if self.backfill is not None and not self.backfill.finished:
                 self._guard(self.backfill.abandon)
                 self.backfill = None
