@@ -206,15 +206,10 @@ def run_machine(harness: Harness, settings: hypothesis.settings) -> None:
 
         @precondition(lambda self: spec.backfill is not None)
         @rule()
-        def abandon_backfill(self) -> None:
+        def crash_backfill(self) -> None:
             """A crash of the backfill in flight; nothing when none is. (No precondition on
             the state: rules that come and go with it make removed steps shift the ones
-            after them, and the shrinker then gives up on removing them.)
-
-            Named to sort first: hypothesis orders a machine's rules by their arguments,
-            then by name, and the shrinker lowers a step towards the first. That step is
-            then the cheapest, nearly a no-op, not a batch of the user's backfill and a
-            comparison: each call of a shrink costs less."""
+            after them, and the shrinker then gives up on removing them.)"""
 
             def go() -> None:
                 if self.backfill is None or self.backfill.finished:

@@ -177,8 +177,7 @@ def run_timeline(harness: Harness, settings: hypothesis.settings) -> None:
                 self._ended()
 
         @rule()
-        def abandon_backfill(self) -> None:
-            """A crash of the backfill in flight. First by name: see machine.py's."""
+        def crash_backfill(self) -> None:
             if self.backfill is not None and not self.backfill.finished:
                 self._guard(self.backfill.abandon)
                 self.backfill = None
