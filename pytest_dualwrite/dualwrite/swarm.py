@@ -29,18 +29,18 @@ class Current:
     machine: RuleBasedStateMachine | None = None
 
 
+@st.composite
+def _flags_then(draw: Any, current: Current, strategy: st.SearchStrategy[T]) -> T:
+    rules = getattr(current.machine, "_rules_strategy", None)
+    flags = getattr(rules, "enabled_rules_strategy", None)
+    if isinstance(flags, st.SearchStrategy):
+        draw(flags)
+    return draw(strategy)
+
+
 def flags_first(current: Current, strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T]:
     """`strategy`, with the running machine's swarm flags drawn just before it."""
-
-    @st.composite
-    def drawn(draw: Any) -> T:
-        rules = getattr(current.machine, "_rules_strategy", None)
-        flags = getattr(rules, "enabled_rules_strategy", None)
-        if isinstance(flags, st.SearchStrategy):
-            draw(flags)
-        return draw(strategy)
-
-    return drawn()
+    return _flags_then(current, strategy)
 
 
 __all__ = ["Current", "flags_first"]
