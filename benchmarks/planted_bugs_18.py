@@ -30,20 +30,23 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "tests" / "examples" / "split_1n"
 sys.path.insert(0, str(ROOT))
 
+from spec_vs_base import UNDER_TREE  # noqa: E402  (this folder)
+
 from tests.test_split_example import ITEM, counterexample_size  # noqa: E402
 
 
 def run(bug: str, backend: str, seed: int, examples: int | None = None,
-        conftest: str | None = None, item: str | None = None) -> dict:
+        conftest: str | None = None, item: str | None = None, tree: Path | None = None) -> dict:
     """One run; `conftest` replaces the example's (its hypothesis profile); `item` selects
-    an item when `bug` is empty (the correct code)."""
+    an item when `bug` is empty (the correct code); `tree` runs that tree's plugin."""
     with tempfile.TemporaryDirectory(prefix="dw18_") as tmp:
         work = Path(tmp) / "split_1n"
         shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__"))
         if conftest is not None:
             (work / "conftest.py").write_text(conftest)
         report = work / "report.json"
-        args = [sys.executable, "-m", "pytest", "--dualwrite", f"--dualwrite-backend={backend}",
+        boot = ["-m", "pytest"] if tree is None else ["-c", UNDER_TREE, str(tree)]
+        args = [sys.executable, *boot, "--dualwrite", f"--dualwrite-backend={backend}",
                 "-p", "no:cacheprovider", "-q", f"--hypothesis-seed={seed}",
                 f"--dualwrite-report={report}"]
         if item or bug:

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from spec_vs_base import _UNDER_TREE  # pytest under one tree's plugin (this folder)
+from spec_vs_base import UNDER_TREE  # pytest under one tree's plugin (this folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 _SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|error|errors|xfailed)")
@@ -50,7 +50,7 @@ def _without_nul(project: Path) -> None:
 
 def run_once(tree: Path, project: Path, mode: str, url: str) -> tuple[float, dict[str, int]]:
     """(wall seconds, outcome counts) of one pytest subprocess under `tree`'s plugin."""
-    command = [sys.executable, "-c", _UNDER_TREE, str(tree), "--dualwrite",
+    command = [sys.executable, "-c", UNDER_TREE, str(tree), "--dualwrite",
                "--dualwrite-backend=sqlite,postgres", f"--dualwrite-postgres-url={url}",
                "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *MODES[mode]]
     env = {**os.environ, "PYTHONPATH": str(tree)}  # xdist workers import the same tree

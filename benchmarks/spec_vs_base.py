@@ -33,7 +33,7 @@ PROJECTS = {"example": ROOT / "example_project",
             "products": ROOT / "tests" / "examples" / "products"}
 SPEC = "products_to_catalog_items"
 # pytest under one tree's plugin: an editable install's import hook would otherwise win
-_UNDER_TREE = (
+UNDER_TREE = (
     "import sys; sys.meta_path[:] = [f for f in sys.meta_path "
     "if '__editable__' not in getattr(f, '__module__', '')]; "
     "sys.path.insert(0, sys.argv.pop(1)); import pytest; sys.exit(pytest.main(sys.argv[1:]))")
@@ -48,7 +48,7 @@ def run_once(tree: Path, project: Path, backend: str, examples: int, url: str | 
              extra: list[str]) -> tuple[int, float, float]:
     """(examples, item seconds, wall seconds) of one pytest subprocess under `tree`'s plugin."""
     report = project / f"report-{time.monotonic_ns()}.json"
-    command = [sys.executable, "-c", _UNDER_TREE, str(tree), "--dualwrite",
+    command = [sys.executable, "-c", UNDER_TREE, str(tree), "--dualwrite",
                f"--dualwrite-backend={backend}", f"--dualwrite-examples={examples}", "-q",
                "-p", "no:cacheprovider", "-p", "no:randomly", "-k", SPEC, "--durations=0",
                f"--dualwrite-report={report}", *extra]
