@@ -3,8 +3,9 @@
 hypothesis decides which rules an example may use (swarm testing) with one shared draw,
 made the first time a step picks a rule: so it lands inside the first step's choices.
 When the shrinker deletes that step, the draw goes with it; the next step then reads the
-rule-picking choices off by one, and every step after it is misaligned. The first step is
-never deleted, and counterexamples keep a write that does nothing (a refused duplicate, say).
+rule-picking choices off by one, and every step after it is misaligned. Only roundabout
+passes can then remove the first step, and a counterexample could keep one that does
+nothing (a refused duplicate write, say).
 
 Drawing the same shared strategy at the start of the initialize rule's arguments puts the
 decision before every step: a step's choices are then its own, and any step can go.
