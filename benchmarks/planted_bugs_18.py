@@ -36,12 +36,14 @@ from tests.test_split_example import ITEM, counterexample_size  # noqa: E402
 
 
 def run(bug: str, backend: str, seed: int, examples: int | None = None,
-        conftest: str | None = None, item: str | None = None, tree: Path | None = None) -> dict:
+        conftest: str | None = None, item: str | None = None, tree: Path | None = None,
+        example: Path = EXAMPLE) -> dict:
     """One run; `conftest` replaces the example's (its hypothesis profile); `item` selects
-    an item when `bug` is empty (the correct code); `tree` runs that tree's plugin."""
+    an item (when `bug` is empty, or is not split_1n's); `tree` runs that tree's plugin;
+    `example` is the project copied (split_1n by default)."""
     with tempfile.TemporaryDirectory(prefix="dw18_") as tmp:
-        work = Path(tmp) / "split_1n"
-        shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__"))
+        work = Path(tmp) / example.name
+        shutil.copytree(example, work, ignore=shutil.ignore_patterns("__pycache__"))
         if conftest is not None:
             (work / "conftest.py").write_text(conftest)
         report = work / "report.json"

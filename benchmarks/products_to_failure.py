@@ -16,40 +16,20 @@ count per tree.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from spec_vs_base import UNDER_TREE  # this folder
+from examples_to_failure import GENERATE_ONLY  # this folder
+from planted_bugs_18 import ROOT, run
 
-ROOT = Path(__file__).resolve().parents[1]
-GENERATE_ONLY = """from hypothesis import Phase, settings
-
-settings.register_profile("generate", database=None, phases=[Phase.generate])
-settings.load_profile("generate")
-"""
+PRODUCTS = ROOT / "tests" / "examples" / "products"
 
 
 def one(tree: Path | None, bug: str, backend: str, seed: int, examples: int) -> tuple[bool, int]:
-    with tempfile.TemporaryDirectory(prefix="dw_products_") as tmp:
-        work = Path(tmp) / "products"
-        shutil.copytree(ROOT / "tests" / "examples" / "products", work)
-        (work / "conftest.py").write_text(GENERATE_ONLY)
-        report = work / "report.json"
-        boot = ["-m", "pytest"] if tree is None else ["-c", UNDER_TREE, str(tree)]
-        subprocess.run([sys.executable, *boot, "--dualwrite", f"--dualwrite-backend={backend}",
-                        "-p", "no:cacheprovider", "-q", "-k", "dual_write_keeps_both_equal",
-                        f"--hypothesis-seed={seed}", f"--dualwrite-report={report}",
-                        f"--dualwrite-examples={examples}"],
-                       cwd=work, capture_output=True, text=True, env={**os.environ, "DW_BUG": bug})
-        [item] = json.loads(report.read_text())["items"]
-        return item["outcome"] == "failed", item["figures"]["examples"]
+    result = run(bug, backend, seed, examples=examples, conftest=GENERATE_ONLY,
+                 item="dual_write_keeps_both_equal", tree=tree, example=PRODUCTS)
+    return result["caught"], result["examples"]
 
 
 def main() -> None:
